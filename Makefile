@@ -1,0 +1,46 @@
+# Two commands matter: `make demo` and `make test`. Everything else is a step of theirs.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint venv migrate seed serve worker bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(MANAGE) migrate --noinput
+	$(MANAGE) migrate --noinput --database crm
+	$(MANAGE) migrate --noinput --database telemetry
+	$(MANAGE) migrate_clickhouse
+
+seed: migrate
+	$(MANAGE) seed_demo --if-empty
+
+# Sets everything up on the embedded defaults (SQLite, chDB, filesystem broker) and runs the
+# portal with a Celery worker and beat. Ctrl-C stops both.
+demo: seed
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) demo_logins
+	$(VENV)/bin/celery -A workers worker --beat --loglevel INFO --concurrency 1 \
+		--scheduler django_celery_beat.schedulers:DatabaseScheduler & \
+	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

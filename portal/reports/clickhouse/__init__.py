@@ -1,0 +1,1 @@
+"""ClickHouse access for the marts: the client (embedded chDB or a server), the versioned schema."""

@@ -1,0 +1,77 @@
+"""Portal-side records of the reports product: ETL run history and the staff access audit log.
+
+The marts themselves live in ClickHouse (see ``portal/reports/clickhouse``)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class EtlRun(models.Model):
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("schedule")
+        ADMIN = "admin", _("admin")
+        COMMAND = "command", _("command line")
+
+    class Mode(models.TextChoices):
+        INCREMENTAL = "incremental", _("incremental")
+        FULL = "full", _("full rebuild")
+        RANGE = "range", _("month range")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCESS = "success", _("success")
+        FAILED = "failed", _("failed")
+
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.INCREMENTAL)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    month_from = models.DateField(_("from month"), null=True, blank=True)
+    month_to = models.DateField(_("to month"), null=True, blank=True)
+    data_as_of = models.DateTimeField(_("data as of"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Watermarks: the source received_at / updated_at up to which this run read, for the next run.
+    watermarks = models.JSONField(_("watermarks"), default=dict, blank=True)
+    months_recomputed = models.JSONField(_("months recomputed"), default=list, blank=True)
+    # {"extract_crm": {"read": n, "written": n, "rejected": {...}}, ...}
+    steps = models.JSONField(_("steps"), default=dict, blank=True)
+    rows_rejected = models.PositiveBigIntegerField(_("rows rejected"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    celery_task_id = models.CharField(_("Celery task id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("ETL run")
+        verbose_name_plural = _("ETL runs")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-finished_at"], name="etlrun_status_finished")]
+
+    def __str__(self):
+        return f"ETL run #{self.pk} ({self.status})"
+
+
+class ReportAccessLog(models.Model):
+    """One row per report read by staff: who, whose report, which month, what, when."""
+
+    accessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="report_accesses",
+        verbose_name=_("accessed by"),
+    )
+    crm_user_id = models.BigIntegerField(_("customer (CRM id)"), db_index=True)
+    month = models.DateField(_("month"), null=True, blank=True)
+    resource = models.CharField(_("resource"), max_length=32)  # e.g. "list", "month", "pdf"
+    channel = models.CharField(_("channel"), max_length=16)  # "api", "page", "admin"
+    accessed_at = models.DateTimeField(_("accessed at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("report access")
+        verbose_name_plural = _("report access log")
+        ordering = ["-accessed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.accessed_by} read {self.resource} of #{self.crm_user_id}"

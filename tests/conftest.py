@@ -1,0 +1,1 @@
+"""Shared fixtures. Databases are real: SQLite files locally, PostgreSQL in CI (see .ci/run)."""
