@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from portal.crm.models import Payment, Prosthetic, SupportTicket, Subscription, User
+from portal.crm.models import Payment, Prosthetic, Subscription, SupportTicket, User
 from portal.reports.models import EtlRun
 from portal.telemetry.models import BatteryMetric, Event
 
@@ -31,7 +31,9 @@ def test_each_app_lives_in_its_own_database(model, alias):
 
 def test_source_tables_have_the_fixed_column_names_of_the_design():
     expected = {
-        ("crm", "users"): {"id", "email", "full_name", "phone", "country", "city", "created_at", "updated_at"},
+        ("crm", "users"): {
+            "id", "email", "full_name", "phone", "country", "city", "created_at", "updated_at",
+        },
         ("crm", "payments"): {
             "id", "user_id", "subscription_id", "amount", "currency", "status", "method", "paid_at",
             "created_at", "updated_at",

@@ -1,0 +1,3 @@
+"""Sign-in and sign-out."""
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""Admin for the staff report access audit log."""

@@ -1,0 +1,1 @@
+"""The nightly ETL: CRM and telemetry into the ClickHouse marts."""

@@ -1,0 +1,1 @@
+"""Admin for ETL run history."""

@@ -1,0 +1,3 @@
+"""Report pages under /reports/ and the REST API under /api/."""
+
+urlpatterns = []
