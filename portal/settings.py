@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "mozilla_django_oidc",
     "portal.accounts",
@@ -152,6 +153,8 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 # In docker-compose nginx serves cached PDFs from this internal location after Django's check.
 REPORTS_X_ACCEL_REDIRECT_PREFIX = env("REPORTS_X_ACCEL_REDIRECT_PREFIX", default="")
+# Seconds a report request waits for the embedded chDB lock (held by the ETL) before answering 503.
+REPORTS_CLICKHOUSE_WAIT = env.float("REPORTS_CLICKHOUSE_WAIT", default=5.0)
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -183,6 +186,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Monthly payment and prosthesis reports for BionicPRO customers.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page's assets come from the installed sidecar package, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Internationalisation: Russian by default, English available --------------------------------
