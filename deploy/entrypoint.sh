@@ -1,0 +1,28 @@
+#!/bin/sh
+# One image, four roles: `migrate` (one-shot), `web`, `worker`, `beat`. Anything else is run as is
+# (e.g. `python manage.py createsuperuser`).
+set -eu
+
+case "${1:-web}" in
+migrate)
+    python manage.py migrate --noinput
+    python manage.py migrate --noinput --database crm
+    python manage.py migrate --noinput --database telemetry
+    python manage.py migrate_clickhouse
+    exec python manage.py collectstatic --noinput --verbosity 0
+    ;;
+web)
+    exec gunicorn --config deploy/gunicorn.conf.py portal.wsgi:application
+    ;;
+worker)
+    exec celery -A workers worker --loglevel "${LOG_LEVEL:-INFO}" \
+        --concurrency "${CELERY_WORKER_CONCURRENCY:-2}"
+    ;;
+beat)
+    exec celery -A workers beat --loglevel "${LOG_LEVEL:-INFO}" \
+        --scheduler django_celery_beat.schedulers:DatabaseScheduler --pidfile /tmp/celerybeat.pid
+    ;;
+*)
+    exec "$@"
+    ;;
+esac
