@@ -1,0 +1,15 @@
+"""A rich console for management command output."""
+
+from rich.console import Console
+
+PIPED_OUTPUT_WIDTH = 120
+
+
+def command_console(stdout) -> Console:
+    """Writes to the command's own stream (so call_command(stdout=...) captures it). When that
+    is not a terminal, rich would wrap at 80 columns; logs and pipes get a wider line."""
+    stream = getattr(stdout, "_out", stdout)
+    console = Console(file=stream)
+    if not console.is_terminal:
+        console = Console(file=stream, width=PIPED_OUTPUT_WIDTH)
+    return console
