@@ -1,0 +1,94 @@
+"""The gate plugged into the two ways in: DRF API views and HTML page views.
+
+Both resolve the grant (and parse the month) before the handler runs, so a handler only ever
+sees ``self.grant.crm_user_id`` and ``self.report_month``; both write the audit row after a
+successful staff read. Errors become the API's JSON body or a friendly page with the same
+message and status.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.template.response import TemplateResponse
+from rest_framework.response import Response
+
+from portal.reports.access.audit import Channel, record_read
+from portal.reports.access.gate import resolve_report_owner
+from portal.reports.errors import ReportError, ReportsBusy
+from portal.reports.months import parse_month
+
+
+class _ReportAccess:
+    resource: str  # an ``audit.Resource`` value
+    channel: str
+
+    def resolve_access(self, request, kwargs) -> None:
+        self.grant = resolve_report_owner(request.user, kwargs["user_ref"])
+        self.report_month = parse_month(kwargs["month"]) if "month" in kwargs else None
+
+    def record_if_read(self, request, response) -> None:
+        grant = getattr(self, "grant", None)
+        if grant is not None and response.status_code < 400:
+            record_read(
+                grant=grant,
+                reader=request.user,
+                resource=self.resource,
+                channel=self.channel,
+                month=self.report_month,
+            )
+
+
+def _retry_after(response, exc: ReportError):
+    if isinstance(exc, ReportsBusy):
+        response["Retry-After"] = str(exc.retry_after_seconds)
+    return response
+
+
+class ReportAPIAccessMixin(_ReportAccess):
+    """For DRF ``APIView`` subclasses: authentication (401), then the gate, then the handler."""
+
+    channel = Channel.API
+
+    def get_authenticate_header(self, request):
+        # Session authentication names no scheme, and DRF then turns "not signed in" into 403.
+        return super().get_authenticate_header(request) or 'Session realm="BionicPRO reports"'
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.resolve_access(request, kwargs)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ReportError):
+            body = {"detail": exc.message(), "code": exc.code, **exc.extra()}
+            return _retry_after(Response(body, status=exc.status), exc)
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        self.record_if_read(request, response)
+        return response
+
+
+class ReportPageAccessMixin(_ReportAccess):
+    """For Django views: sign-in redirect, then the gate, then the handler."""
+
+    channel = Channel.PAGE
+    error_template = "reports/error.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            self.resolve_access(request, kwargs)
+            response = super().dispatch(request, *args, **kwargs)
+            if isinstance(response, TemplateResponse):
+                response.render()
+        except ReportError as exc:
+            return self.error_page(request, exc)
+        self.record_if_read(request, response)
+        return response
+
+    def error_page(self, request, exc: ReportError):
+        context = {"error": exc, "message": exc.message(), "status": exc.status}
+        response = TemplateResponse(request, self.error_template, context, status=exc.status)
+        return _retry_after(response, exc)

@@ -1,0 +1,1 @@
+"""The reports REST API (DRF): months with metrics, one month's report, its PDF."""

@@ -1,0 +1,95 @@
+"""REST endpoints. The access gate (``ReportAPIAccessMixin``) has resolved whose reports these
+are before a handler runs; handlers only call report building and shape the response."""
+
+from __future__ import annotations
+
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.reports.access.audit import Resource
+from portal.reports.access.mixins import ReportAPIAccessMixin
+from portal.reports.api.serializers import (
+    MonthListSerializer,
+    MonthNotProcessedSerializer,
+    MonthReportSerializer,
+    ReportErrorSerializer,
+)
+from portal.reports.building import month_list, month_report
+from portal.reports.months import parse_optional_month
+from portal.reports.pdf.download import month_pdf_response
+
+USER_REF = OpenApiParameter(
+    "user_ref", OpenApiTypes.STR, OpenApiParameter.PATH, description="CRM customer id, or `me` (the caller)."
+)
+MONTH = OpenApiParameter("month", OpenApiTypes.STR, OpenApiParameter.PATH, description="`YYYY-MM`.")
+ERRORS = {
+    400: OpenApiResponse(ReportErrorSerializer, description="Malformed id, month or range."),
+    401: OpenApiResponse(description="Not signed in."),
+    404: OpenApiResponse(
+        ReportErrorSerializer,
+        description="No such report: the same answer for an unknown id and for another customer's id.",
+    ),
+    503: OpenApiResponse(ReportErrorSerializer, description="Reports are being updated; see Retry-After."),
+}
+MONTH_ERRORS = {
+    **ERRORS,
+    409: OpenApiResponse(MonthNotProcessedSerializer, description="The month is not processed yet."),
+}
+
+
+class MonthListView(ReportAPIAccessMixin, APIView):
+    resource = Resource.MONTH_LIST
+
+    @extend_schema(
+        operation_id="reports_months",
+        parameters=[
+            USER_REF,
+            OpenApiParameter("from", OpenApiTypes.STR, description="First month, `YYYY-MM`."),
+            OpenApiParameter("to", OpenApiTypes.STR, description="Last month, `YYYY-MM`."),
+        ],
+        responses={200: MonthListSerializer, **ERRORS},
+    )
+    def get(self, request, user_ref):
+        data = month_list(
+            crm_user_id=self.grant.crm_user_id,
+            month_from=parse_optional_month(request.query_params.get("from")),
+            month_to=parse_optional_month(request.query_params.get("to")),
+        )
+        return Response(data)
+
+
+class MonthReportView(ReportAPIAccessMixin, APIView):
+    resource = Resource.MONTH
+
+    @extend_schema(
+        operation_id="reports_month",
+        parameters=[USER_REF, MONTH],
+        responses={200: MonthReportSerializer, **MONTH_ERRORS},
+    )
+    def get(self, request, user_ref, month):
+        return Response(month_report(crm_user_id=self.grant.crm_user_id, month=self.report_month))
+
+
+class MonthPdfView(ReportAPIAccessMixin, APIView):
+    resource = Resource.PDF
+
+    def perform_content_negotiation(self, request, force=False):
+        # The PDF itself bypasses renderers; errors are always JSON, whatever the Accept header.
+        return (JSONRenderer(), JSONRenderer.media_type)
+
+    @extend_schema(
+        operation_id="reports_month_pdf",
+        parameters=[USER_REF, MONTH],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF."),
+            **MONTH_ERRORS,
+        },
+    )
+    def get(self, request, user_ref, month):
+        return month_pdf_response(
+            crm_user_id=self.grant.crm_user_id, month=self.report_month, language=translation.get_language()
+        )

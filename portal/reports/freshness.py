@@ -1,0 +1,82 @@
+"""How far the marts are processed, and a data version per month for cache keys.
+
+The processed-through point is ``data_as_of`` of the latest successful ETL run
+(``EtlRun`` with status success and ``data_as_of`` set, latest by ``finished_at``). Only when no
+such run is recorded (rows loaded by hand, a bench filling the marts directly) does it fall back to
+``max(data_as_of)`` in the marts, which costs a ClickHouse read.
+
+A month's data version is the id of the latest successful run that recomputed it (its
+``months_recomputed`` lists ``"YYYY-MM"``; a ``full`` run recomputes every month). A month no
+recorded run mentions takes the latest run's id, so it can only be re-rendered too often, never
+served stale. Without any run the version is the marts' ``data_as_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+
+from portal.reports import marts
+from portal.reports.errors import MonthNotProcessed
+from portal.reports.models import EtlRun
+from portal.reports.months import format_month, month_start, processed_through_date
+
+VERSION_MAP_CACHE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Freshness:
+    data_as_of: dt.datetime | None
+    latest_run_id: int | None = None
+    month_run_ids: dict[str, int] = field(default_factory=dict)
+
+    def covers(self, month: dt.date) -> bool:
+        """A month has rows once it began before data_as_of (the current month is month-to-date)."""
+        return self.data_as_of is not None and month_start(month) < self.data_as_of
+
+    def processed_through(self) -> dt.date | None:
+        return processed_through_date(self.data_as_of)
+
+    def check_covers(self, month: dt.date) -> None:
+        if not self.covers(month):
+            raise MonthNotProcessed(month, self.data_as_of, self.processed_through())
+
+    def month_version(self, month: dt.date) -> str:
+        if self.latest_run_id is None:
+            stamp = self.data_as_of.strftime("%Y%m%dT%H%M%S") if self.data_as_of else "none"
+            return f"asof{stamp}"
+        return f"etl{self.month_run_ids.get(format_month(month), self.latest_run_id)}"
+
+    def list_version(self) -> str:
+        if self.latest_run_id is None:
+            return self.month_version(dt.date(1970, 1, 1))
+        return f"etl{self.latest_run_id}"
+
+
+def _successful_runs():
+    return EtlRun.objects.filter(status=EtlRun.Status.SUCCESS, data_as_of__isnull=False)
+
+
+def current_freshness() -> Freshness:
+    latest = _successful_runs().order_by("-finished_at", "-id").values_list("id", "data_as_of").first()
+    if latest is None:
+        return Freshness(data_as_of=marts.marts_data_as_of())
+    run_id, data_as_of = latest
+    return Freshness(data_as_of=data_as_of, latest_run_id=run_id, month_run_ids=_month_run_ids(run_id))
+
+
+def _month_run_ids(latest_run_id: int) -> dict[str, int]:
+    """{"YYYY-MM": id of the latest successful run that recomputed it}, cached per latest run."""
+    key = f"reports:month-run-ids:{latest_run_id}"
+    mapping = cache.get(key)
+    if mapping is None:
+        mapping = {}
+        runs = _successful_runs().order_by("id").values_list("id", "mode", "months_recomputed")
+        for run_id, mode, months in runs:
+            if mode == EtlRun.Mode.FULL:
+                mapping = dict.fromkeys(mapping, run_id)
+            mapping.update(dict.fromkeys(months or [], run_id))
+        cache.set(key, mapping, VERSION_MAP_CACHE_SECONDS)
+    return mapping

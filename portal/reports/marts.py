@@ -1,0 +1,119 @@
+"""Reads from the ClickHouse marts, and nothing else. Every value is bound by the driver
+(``{name:Type}`` parameters); the database name is an ``Identifier`` parameter from settings.
+
+One ``with clickhouse()`` block per request: in embedded mode each block opens chDB under a
+cross-process file lock (about 40 ms), so a report's queries share one block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from portal.reports.clickhouse.client import ClickHouseBusy, clickhouse
+from portal.reports.errors import ReportsBusy
+
+USER_COLUMNS = (
+    "user_id, month, total_payments, successful_payments, failed_payments_count, "
+    "active_subscriptions_count, subscription_cost_total, tickets_opened, tickets_resolved, data_as_of"
+)
+PROSTHETIC_COLUMNS = (
+    "user_id, prosthetic_id, month, serial_number, model, limb, power_on_count, total_active_hours, "
+    "avg_discharge_rate_active, avg_charge_rate, avg_battery_temperature_c, charge_cycles, error_count, "
+    "critical_error_count, downtime_minutes, uptime_pct, health_status, data_as_of"
+)
+
+USER_MONTHS_SQL = f"""
+SELECT {USER_COLUMNS}
+FROM {{db:Identifier}}.report_user_monthly_metrics
+WHERE user_id = {{user_id:UInt64}} AND month >= {{month_from:Date}} AND month <= {{month_to:Date}}
+ORDER BY month
+"""  # noqa: S608 (placeholders are bound by the driver)
+
+PROSTHETIC_MONTH_SQL = f"""
+SELECT {PROSTHETIC_COLUMNS}
+FROM {{db:Identifier}}.report_prosthetic_monthly_metrics
+WHERE user_id = {{user_id:UInt64}} AND month = {{month:Date}}
+ORDER BY prosthetic_id
+"""  # noqa: S608 (placeholders are bound by the driver)
+
+FIRST_MONTH_SQL = """
+SELECT minOrNull(month) FROM {db:Identifier}.report_user_monthly_metrics WHERE user_id = {user_id:UInt64}
+"""
+
+MARTS_DATA_AS_OF_SQL = "SELECT maxOrNull(data_as_of) FROM {db:Identifier}.report_user_monthly_metrics"
+
+EARLIEST = dt.date(1970, 1, 1)
+LATEST = dt.date(2149, 6, 1)  # the last month ClickHouse's Date type holds
+
+# clickhouse()'s file lock is reentrant within a process, so threads of one process could open
+# embedded chDB twice at once; this keeps one reader per process at a time.
+_process_reader = threading.Lock()
+
+
+@dataclass(frozen=True)
+class MonthRows:
+    user_history: list[dict]  # user rows for the months up to and including the requested one
+    prosthetics: list[dict]  # prosthetic rows of the requested month
+    first_month: dt.date | None  # the customer's first month, read only when the month has no row
+
+
+@contextmanager
+def _marts_client() -> Iterator:
+    with _process_reader:
+        try:
+            with clickhouse(timeout=settings.REPORTS_CLICKHOUSE_WAIT) as client:
+                yield client
+        except ClickHouseBusy as exc:
+            raise ReportsBusy() from exc
+
+
+def _rows(client, sql: str, **parameters) -> list[dict]:
+    parameters["db"] = settings.CLICKHOUSE_DATABASE
+    rows = list(client.query(sql, parameters=parameters).named_results())
+    for row in rows:
+        row["data_as_of"] = _aware(row["data_as_of"])
+    return rows
+
+
+def _scalar(client, sql: str, **parameters):
+    parameters["db"] = settings.CLICKHOUSE_DATABASE
+    return client.query(sql, parameters=parameters).result_rows[0][0]
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """The marts store UTC; the driver hands back naive datetimes."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
+def user_months(*, user_id: int, month_from: dt.date | None, month_to: dt.date | None) -> list[dict]:
+    with _marts_client() as client:
+        return _rows(
+            client,
+            USER_MONTHS_SQL,
+            user_id=user_id,
+            month_from=month_from or EARLIEST,
+            month_to=month_to or LATEST,
+        )
+
+
+def month_rows(*, user_id: int, month: dt.date, history_from: dt.date) -> MonthRows:
+    with _marts_client() as client:
+        history = _rows(client, USER_MONTHS_SQL, user_id=user_id, month_from=history_from, month_to=month)
+        prosthetics = _rows(client, PROSTHETIC_MONTH_SQL, user_id=user_id, month=month)
+        has_month = bool(history) and history[-1]["month"] == month
+        first_month = None if has_month else _scalar(client, FIRST_MONTH_SQL, user_id=user_id)
+    return MonthRows(user_history=history, prosthetics=prosthetics, first_month=first_month)
+
+
+def marts_data_as_of() -> dt.datetime | None:
+    """The newest data_as_of in the marts; used only when no successful ETL run is recorded."""
+    with _marts_client() as client:
+        return _aware(_scalar(client, MARTS_DATA_AS_OF_SQL))

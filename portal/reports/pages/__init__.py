@@ -1,0 +1,1 @@
+"""The customer-facing HTML pages under /reports/."""
