@@ -52,8 +52,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.accounts.middleware.TokenRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.accounts.headers.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -105,6 +107,16 @@ CLICKHOUSE_DATABASE = env("CLICKHOUSE_DATABASE", default="reports")
 CLICKHOUSE_CLUSTER = env("CLICKHOUSE_CLUSTER", default="")
 # Seconds a process waits for the embedded chDB directory lock before giving up with a message.
 CLICKHOUSE_LOCK_TIMEOUT = env.float("CLICKHOUSE_LOCK_TIMEOUT", default=30.0)
+
+# --- ETL (portal/reports/etl) -----------------------------------------------------------------
+# ClickHouse pulls CRM and telemetry rows itself (postgresql() / sqlite() table functions) with the
+# connection details of DATABASES["crm"] / ["telemetry"]. A ClickHouse server may reach PostgreSQL
+# under another address (docker-compose: "postgres:5432") and should use a read-only role.
+ETL_SOURCE_HOST = env("ETL_SOURCE_HOST", default="")
+ETL_SOURCE_USER = env("ETL_SOURCE_USER", default="")
+ETL_SOURCE_PASSWORD = env("ETL_SOURCE_PASSWORD", default="")
+# A running ETL run whose heartbeat is older than this is considered dead (worker killed).
+ETL_STALE_AFTER_SECONDS = env.int("ETL_STALE_AFTER_SECONDS", default=600)
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -167,14 +179,76 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/reports/"
 LOGOUT_REDIRECT_URL = "/"
 
+# OpenID Connect (mozilla-django-oidc, authorization code flow with PKCE). OIDC is on when a client id
+# and either a discovery URL or explicit endpoints are set; endpoints left empty come from discovery.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_DISCOVERY_URL = env("OIDC_OP_DISCOVERY_URL", default="")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=5.0)
+OIDC_CLOCK_LEEWAY_SECONDS = 30
+# Where the token carries roles and the CRM customer id (Keycloak: realm roles, a user attribute).
+OIDC_ROLES_CLAIM = env("OIDC_ROLES_CLAIM", default="realm_access.roles")
+OIDC_CRM_USER_ID_CLAIM = env("OIDC_CRM_USER_ID_CLAIM", default="crm_user_id")
+# Access tokens live at most 2 minutes at the provider; renew this many seconds before expiry.
+OIDC_RENEW_LEEWAY_SECONDS = env.int("OIDC_RENEW_LEEWAY_SECONDS", default=15)
+OIDC_ACCESS_TOKEN_DEFAULT_TTL = 60
+OIDC_ENABLED = bool(
+    OIDC_RP_CLIENT_ID
+    and (
+        OIDC_OP_DISCOVERY_URL
+        or (OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_JWKS_ENDPOINT)
+    )
+)
+# With OIDC on, the OIDC backend is the only one: the password form and password checks are off.
+AUTHENTICATION_BACKENDS = (
+    ["portal.accounts.backend.PortalOIDCBackend"]
+    if OIDC_ENABLED
+    else ["django.contrib.auth.backends.ModelBackend"]
+)
+
+# Tokens stay in the server-side session; the browser holds only this HttpOnly cookie.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not LOCAL_DEVELOPMENT
+SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_SECONDS", default=8 * 3600)
 CSRF_COOKIE_SECURE = not LOCAL_DEVELOPMENT
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Security headers -------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not LOCAL_DEVELOPMENT)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if LOCAL_DEVELOPMENT else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL_DEVELOPMENT
+SECURE_HSTS_PRELOAD = not LOCAL_DEVELOPMENT
+# Behind a TLS-terminating proxy (nginx) that sets X-Forwarded-Proto; never trust it without one.
+if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = env(
+    "PORTAL_CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+    "form-action 'self'",
+)
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # mozilla-django-oidc's DRF authentication; it does nothing while OIDC is not configured.
+        "portal.accounts.api_auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -207,5 +281,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint logs every rendering step at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }

@@ -42,12 +42,23 @@ class EtlRun(models.Model):
     rows_rejected = models.PositiveBigIntegerField(_("rows rejected"), default=0)
     error = models.TextField(_("error"), blank=True)
     celery_task_id = models.CharField(_("Celery task id"), max_length=64, blank=True)
+    # Liveness of a running run: the process working on it ("host:pid") refreshes heartbeat_at;
+    # a run whose heartbeat is stale, or whose process is gone, no longer blocks the next run.
+    heartbeat_at = models.DateTimeField(_("heartbeat"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("ETL run")
         verbose_name_plural = _("ETL runs")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "-finished_at"], name="etlrun_status_finished")]
+        constraints = [
+            # Only one run at a time, across processes and machines: the database refuses a second
+            # row with status "running" (a partial unique index on SQLite and PostgreSQL).
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="running"), name="etlrun_one_running"
+            ),
+        ]
 
     def __str__(self):
         return f"ETL run #{self.pk} ({self.status})"

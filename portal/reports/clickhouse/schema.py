@@ -5,6 +5,13 @@ The files are templates with three placeholders, so the same DDL serves a single
 and a cluster: ``{database}``, ``{on_cluster}`` (``ON CLUSTER name`` when ``CLICKHOUSE_CLUSTER`` is
 set) and ``{engine:TABLE}`` (``MergeTree`` alone, or ``ReplicatedMergeTree`` with a ZooKeeper path
 per table on a cluster). Identifiers come from settings, never from user input.
+
+On a cluster the marts (and their ETL staging copies) are sharded by user: each becomes a
+replicated ``<name>_local`` table on every node plus a ``Distributed`` table under the original
+name, so the portal reads ``report_user_monthly_metrics`` the same way everywhere, the ETL inserts
+into the Distributed staging table (rows go to their user's shard) and swaps months with
+``ALTER TABLE <mart>_local ON CLUSTER ... REPLACE PARTITION ... FROM <stage>_local``. The ETL's
+other working tables stay on the node the ETL talks to (replicated within its shard).
 """
 
 from __future__ import annotations
@@ -17,6 +24,26 @@ from django.conf import settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _ENGINE_PLACEHOLDER = re.compile(r"\{engine:(\w+)\}")
+_CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS \{database\}\.(\w+)")
+LOCAL_SUFFIX = "_local"
+# Tables sharded across a cluster, with their sharding key: a user's rows live on one shard.
+SHARDED_TABLES = {
+    "report_user_monthly_metrics": "cityHash64(user_id)",
+    "report_prosthetic_monthly_metrics": "cityHash64(user_id)",
+    "etl_stage_user_monthly_metrics": "cityHash64(user_id)",
+    "etl_stage_prosthetic_monthly_metrics": "cityHash64(user_id)",
+}
+
+
+def local_table(name: str, *, cluster: str | None = None) -> str:
+    """The table that holds the rows on this node: ``<name>_local`` for a sharded table on a cluster."""
+    cluster = settings.CLICKHOUSE_CLUSTER if cluster is None else cluster
+    return name + LOCAL_SUFFIX if cluster and name in SHARDED_TABLES else name
+
+
+def on_cluster(*, cluster: str | None = None) -> str:
+    cluster = settings.CLICKHOUSE_CLUSTER if cluster is None else cluster
+    return f"ON CLUSTER {cluster}" if cluster else ""
 
 
 @dataclass(frozen=True)
@@ -25,18 +52,40 @@ class Migration:
     sql: str
 
     def statements(self, *, database: str, cluster: str = "") -> list[str]:
-        text = _ENGINE_PLACEHOLDER.sub(lambda m: _engine(m.group(1), cluster=cluster), self.sql)
-        text = text.replace("{database}", database).replace(
-            "{on_cluster}", f"ON CLUSTER {cluster}" if cluster else ""
-        )
-        body = "\n".join(line for line in text.splitlines() if not line.strip().startswith("--"))
-        return [stmt.strip() for stmt in body.split(";") if stmt.strip()]
+        body = "\n".join(line for line in self.sql.splitlines() if not line.strip().startswith("--"))
+        templates = [stmt.strip() for stmt in body.split(";") if stmt.strip()]
+        if cluster:
+            templates = [out for template in templates for out in _sharded(template, cluster=cluster)]
+        return [_render(template, database=database, cluster=cluster) for template in templates]
 
 
-def _engine(table: str, *, cluster: str) -> str:
+def _sharded(template: str, *, cluster: str) -> list[str]:
+    """A sharded table's CREATE becomes its ``_local`` table plus a Distributed table over it."""
+    match = _CREATE_TABLE.match(template)
+    if not match or match.group(1) not in SHARDED_TABLES:
+        return [template]
+    name = match.group(1)
+    local = name + LOCAL_SUFFIX
+    local_template = template.replace(f"{{database}}.{name} ", f"{{database}}.{local} ", 1)
+    local_template = local_template.replace(f"{{engine:{name}}}", f"{{engine:{local}}}")
+    distributed = (
+        f"CREATE TABLE IF NOT EXISTS {{database}}.{name} {{on_cluster}} AS {{database}}.{local}\n"
+        f"ENGINE = Distributed('{cluster}', '{{database}}', '{local}', {SHARDED_TABLES[name]})"
+    )
+    return [local_template, distributed]
+
+
+def _render(template: str, *, database: str, cluster: str) -> str:
+    text = _ENGINE_PLACEHOLDER.sub(
+        lambda m: _engine(m.group(1), database=database, cluster=cluster), template
+    )
+    return text.replace("{database}", database).replace("{on_cluster}", on_cluster(cluster=cluster))
+
+
+def _engine(table: str, *, database: str, cluster: str) -> str:
     if not cluster:
         return "MergeTree"
-    zk_path = f"/clickhouse/tables/{{shard}}/{settings.CLICKHOUSE_DATABASE}/{table}"
+    zk_path = f"/clickhouse/tables/{{shard}}/{database}/{table}"
     return f"ReplicatedMergeTree('{zk_path}', '{{replica}}')"
 
 
@@ -55,6 +104,19 @@ def applied_migrations(client, database: str) -> set[str]:
 
 def pending_migrations(client, database: str) -> list[Migration]:
     done = applied_migrations(client, database)
+    return [m for m in all_migrations() if m.name not in done]
+
+
+def planned_migrations(client, database: str) -> list[Migration]:
+    """What ``apply_migrations`` would apply, without creating anything."""
+    exists = client.query(
+        "SELECT count() FROM system.tables WHERE database = {db:String} AND name = 'schema_migrations'",
+        parameters={"db": database},
+    ).result_rows[0][0]
+    if not exists:
+        return all_migrations()
+    rows = client.query("SELECT name FROM {db:Identifier}.schema_migrations", parameters={"db": database})
+    done = {name for (name,) in rows.result_rows}
     return [m for m in all_migrations() if m.name not in done]
 
 

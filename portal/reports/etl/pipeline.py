@@ -1,0 +1,76 @@
+"""The five steps of ``bionicpro_etl_daily`` and how one step runs.
+
+Each step is a plain function of the run's context; ``run_step`` claims the run (the first step of a
+run takes the one-run-at-a-time guard), keeps its heartbeat fresh while the step works, and records
+the step's figures on the ``EtlRun``. The Celery chain (``workers.tasks``) and ``manage.py run_etl``
+both go through here, so they behave the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from portal.reports.etl import runs
+from portal.reports.etl.context import RunContext
+from portal.reports.etl.crm import extract_crm
+from portal.reports.etl.load import load
+from portal.reports.etl.sources import mask_secrets
+from portal.reports.etl.telemetry import extract_telemetry
+from portal.reports.etl.transform_prosthetics import transform_prosthetic_metrics
+from portal.reports.etl.transform_users import transform_user_metrics
+
+STEPS: dict[str, Callable[[RunContext], dict]] = {
+    "extract_crm": extract_crm,
+    "extract_telemetry": extract_telemetry,
+    "transform_user_metrics": transform_user_metrics,
+    "transform_prosthetic_metrics": transform_prosthetic_metrics,
+    "load": load,
+}
+STEP_TITLES = {
+    "extract_crm": "Extract CRM",
+    "extract_telemetry": "Extract telemetry",
+    "transform_user_metrics": "Transform user metrics",
+    "transform_prosthetic_metrics": "Transform prosthetic metrics",
+    "load": "Load into the marts",
+}
+
+
+def run_step(run_id: int, step: str, *, token: str) -> dict:
+    run = runs.claim(run_id, token=token)
+    ctx = RunContext.of(run)
+    with runs.heartbeat(run_id):
+        stats = STEPS[step](ctx)
+    runs.record_step(run_id, step, stats)
+    if step == "load":
+        _finish(run_id)
+    return stats
+
+
+def _finish(run_id: int) -> None:
+    run = runs.EtlRun.objects.get(pk=run_id)
+    months = set()
+    watermarks = {}
+    for name, stats in run.steps.items():
+        if name.startswith("transform_"):
+            months.update(stats["months"])
+        watermarks.update(stats.get("watermarks", {}))
+    runs.finish(run_id, months=sorted(months), watermarks=watermarks)
+
+
+def run_all(run_id: int, *, token: str, on_step: Callable[[str, dict | None], None] | None = None) -> None:
+    """Every step in order in this process (the command line); the run is failed on any error."""
+    try:
+        for step in STEPS:
+            if on_step:
+                on_step(step, None)
+            stats = run_step(run_id, step, token=token)
+            if on_step:
+                on_step(step, stats)
+    except BaseException as exc:
+        runs.fail(run_id, describe_error(exc))
+        raise
+
+
+def describe_error(exc: BaseException) -> str:
+    """The error for the run record and the terminal, with any source password scrubbed."""
+    return mask_secrets(f"{type(exc).__name__}: {exc}")
