@@ -13,6 +13,7 @@ from collections.abc import Callable
 from portal.reports.etl import runs
 from portal.reports.etl.context import RunContext
 from portal.reports.etl.crm import extract_crm
+from portal.reports.etl.errors import as_retryable
 from portal.reports.etl.load import load
 from portal.reports.etl.sources import mask_secrets
 from portal.reports.etl.telemetry import extract_telemetry
@@ -39,7 +40,13 @@ def run_step(run_id: int, step: str, *, token: str) -> dict:
     run = runs.claim(run_id, token=token)
     ctx = RunContext.of(run)
     with runs.heartbeat(run_id):
-        stats = STEPS[step](ctx)
+        try:
+            stats = STEPS[step](ctx)
+        except Exception as exc:
+            transient = as_retryable(exc)
+            if transient is exc:
+                raise
+            raise transient from exc
     runs.record_step(run_id, step, stats)
     if step == "load":
         _finish(run_id)
