@@ -158,8 +158,18 @@ def test_every_variable_the_compose_file_requires_is_in_the_example_env():
 def test_the_web_reads_the_marts_with_the_least_privileged_clickhouse_user(compose):
     services = compose["services"]
     assert services["web"]["environment"]["CLICKHOUSE_URL"].startswith("http://portal_reader:")
+    assert "ETL_SOURCE_PASSWORD" not in services["web"]["environment"]
     for name in ("migrate", "worker", "beat"):
         assert services[name]["environment"]["CLICKHOUSE_URL"].startswith("http://portal_etl:"), name
+
+
+def test_clickhouse_pulls_the_sources_with_the_read_only_postgresql_role(compose):
+    init_script = (ROOT / "deploy" / "postgres" / "init-databases.sh").read_text()
+    assert "GRANT SELECT ON TABLES TO clickhouse_reader" in init_script
+    for name in ("worker", "beat"):
+        environment = compose["services"][name]["environment"]
+        assert environment["ETL_SOURCE_USER"] == "clickhouse_reader"
+        assert environment["ETL_SOURCE_HOST"] == "postgres:5432"
 
 
 def test_only_nginx_keycloak_and_a_local_flower_are_published(compose):
