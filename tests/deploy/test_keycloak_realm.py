@@ -167,3 +167,18 @@ def test_demo_users_are_customers_linked_to_their_crm_user_and_must_set_up_otp(r
         assert user["realmRoles"] == ["prothetic_user"]
         assert "CONFIGURE_TOTP" in user["requiredActions"]
         assert int(user["attributes"]["crm_user_id"][0]) >= 1
+
+
+def test_demo_identities_are_the_demo_crm_customers_with_their_crm_ids(realm):
+    from portal.demo.config import DemoConfig
+    from portal.demo.crm_rows import build_crm
+
+    crm_emails = {user.id: user.email for user in build_crm(DemoConfig()).users}
+    in_keycloak = {int(user["attributes"]["crm_user_id"][0]): user["email"] for user in realm["users"]}
+    ldif = (ROOT / "deploy" / "openldap" / "bootstrap.ldif").read_text()
+    in_ldap = {
+        int(number): mail
+        for mail, number in re.findall(r"^mail: (\S+)\nemployeeNumber: (\d+)$", ldif, re.MULTILINE)
+    }
+    assert set(in_keycloak).isdisjoint(in_ldap)
+    assert {**in_keycloak, **in_ldap} == crm_emails
