@@ -1,10 +1,12 @@
 #!/bin/sh
-# One-shot (ldap-demo-passwords service): give the demo directory users DEMO_USER_PASSWORD, so no
-# password is ever committed. Safe to run again: it only sets passwords.
+# One-shot (ldap-demo-passwords service): give every demo directory user under ou=people the
+# password DEMO_USER_PASSWORD, so no password is ever committed. Safe to run again.
 set -eu
 base="dc=bionicpro,dc=example"
-for uid in ivan.volkov.0011 nikolay.vasiliev.0012 support administrator; do
-    ldappasswd -x -H ldap://openldap -D "cn=admin,$base" -w "$LDAP_ADMIN_PASSWORD" \
-        -s "$DEMO_USER_PASSWORD" "uid=$uid,ou=people,$base"
-done
-echo "Demo directory passwords set."
+ldapsearch -x -LLL -H ldap://openldap -D "cn=admin,$base" -w "$LDAP_ADMIN_PASSWORD" \
+    -b "ou=people,$base" "(objectClass=inetOrgPerson)" dn | sed -n 's/^dn: //p' |
+    while read -r dn; do
+        ldappasswd -x -H ldap://openldap -D "cn=admin,$base" -w "$LDAP_ADMIN_PASSWORD" \
+            -s "$DEMO_USER_PASSWORD" "$dn"
+        echo "Password set for $dn"
+    done
