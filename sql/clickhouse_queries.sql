@@ -29,16 +29,14 @@ ORDER BY month;
 -- name: user_first_month
 -- The API's "first month" of a customer: tells "before the customer's history" apart from
 -- "not processed yet" for a month without a row. NULL when the customer has no rows.
--- Parameters: user_id UInt64.
-SELECT minOrNull(month) AS first_month
-FROM reports.report_user_monthly_metrics
-WHERE user_id = {user_id:UInt64};
+-- Same SQL as portal/reports/marts.py FIRST_MONTH_SQL. Parameters: user_id UInt64.
+SELECT minOrNull(month) FROM reports.report_user_monthly_metrics WHERE user_id = {user_id:UInt64};
 
 -- name: marts_data_as_of
 -- The newest data_as_of in the marts: the exclusive upper bound of the source data processed so
 -- far. The API uses it when no successful ETL run is recorded in the portal database.
-SELECT maxOrNull(data_as_of) AS data_as_of
-FROM reports.report_user_monthly_metrics;
+-- Same SQL as portal/reports/marts.py MARTS_DATA_AS_OF_SQL.
+SELECT maxOrNull(data_as_of) FROM reports.report_user_monthly_metrics;
 
 -- name: user_year_summary
 -- One customer's money over a period: paid, failed, share of successful payments, subscription

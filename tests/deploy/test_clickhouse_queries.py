@@ -214,3 +214,19 @@ def test_consistent_health_statuses_give_no_mismatch_and_a_wrong_one_is_found(se
         client.insert("reports.report_prosthetic_monthly_metrics", [wrong], column_names=PROSTHETIC_COLUMNS)
     rows = run("health_status_mismatches", queries)
     assert [(row["prosthetic_id"], row["expected_status"]) for row in rows] == [(21, "warning")]
+
+
+def test_the_books_api_queries_are_the_ones_the_api_runs(queries):
+    from portal.reports import marts
+
+    def normalised(sql: str) -> str:
+        code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+        return " ".join(code.replace("{db:Identifier}", "reports").split())
+
+    for name, api_sql in (
+        ("user_months", marts.USER_MONTHS_SQL),
+        ("prosthetic_month", marts.PROSTHETIC_MONTH_SQL),
+        ("user_first_month", marts.FIRST_MONTH_SQL),
+        ("marts_data_as_of", marts.MARTS_DATA_AS_OF_SQL),
+    ):
+        assert normalised(queries[name]) == normalised(api_sql), name
