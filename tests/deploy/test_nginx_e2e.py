@@ -8,6 +8,7 @@ with the project's server block, on the test's databases and embedded ClickHouse
 import datetime as dt
 import os
 import shutil
+import subprocess
 from urllib.parse import quote
 
 import pytest
@@ -172,3 +173,13 @@ def test_nginx_serves_static_files_itself(stack):
         requests.get(nginx_url + "/static/served-by-nginx.txt", timeout=10).text == "from the static volume\n"
     )
     assert requests.get(gunicorn_url + "/static/served-by-nginx.txt", timeout=10).status_code == 404
+
+
+def test_the_web_containers_health_check_passes_against_gunicorn_and_fails_without_it(stack):
+    _, gunicorn_url, _ = stack
+    port = gunicorn_url.rsplit(":", 1)[1]
+    check = [str(servers.ROOT / ".venv" / "bin" / "python"), "deploy/healthcheck.py", "web"]
+    env = {**os.environ, "PORT": port, "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
+    assert subprocess.run(check, cwd=servers.ROOT, env=env, timeout=30, check=False).returncode == 0
+    env["PORT"] = str(servers.free_port())
+    assert subprocess.run(check, cwd=servers.ROOT, env=env, timeout=30, check=False).returncode == 1
