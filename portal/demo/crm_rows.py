@@ -7,6 +7,7 @@ when each prosthesis was in use.
 """
 
 import datetime as dt
+import itertools
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,11 +18,12 @@ from portal.demo.rows import PaymentRow, ProstheticRow, SubscriptionRow, Support
 
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
-# Customers sign up over the first part of the window, so that the average customer pays for
-# about 19 months of 30: the brief's 234 payments for 12 customers over 2.5 years.
-SIGN_UP_SPREAD = 0.87
+# Customers sign up over most of the window, so that the average customer pays for about 16 of
+# its 30 months; with second prostheses, plan changes and retried failed payments that makes the
+# brief's 234 payments for 12 customers over 2.5 years.
+SIGN_UP_SPREAD = 0.92
 SECOND_DEVICE_SHARE = 0.25  # 12 customers -> 15 prostheses
-CANCEL_PROBABILITY = 0.15
+CANCEL_SHARE = 0.15  # 12 customers -> 2 cancel
 PLAN_CHANGE_PROBABILITY = 0.4
 MAINTENANCE_PROBABILITY = 0.07
 PAYMENT_FAILURE_PROBABILITY = 0.07
@@ -98,7 +100,19 @@ def _weighted(rng: random.Random, weights: dict):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
+def _spread_sample(rng: random.Random, population: int, count: int) -> set[int]:
+    """``count`` indexes out of ``range(population)``, one from each of ``count`` equal strata, so
+    that early and late customers are picked alike."""
+    if count <= 0:
+        return set()
+    bounds = [round(population * stratum / count) for stratum in range(count + 1)]
+    return {rng.randrange(low, high) for low, high in itertools.pairwise(bounds) if high > low}
+
+
 def _add_months(day: dt.date, months: int) -> dt.date:
+    """The billing day ``months`` later; days past the 28th bill on the 28th of later months."""
+    if months == 0:
+        return day
     month_index = day.month - 1 + months
     return dt.date(day.year + month_index // 12, month_index % 12 + 1, min(day.day, 28))
 
@@ -134,6 +148,8 @@ class CrmBuilder:
     # --- customers and devices -------------------------------------------------------------
     def _customers(self) -> list[_Customer]:
         count = self.config.users
+        # Exact shares (not a coin per customer) keep the totals close to the brief at any seed.
+        cancelling = _spread_sample(self.rng, count, round(count * CANCEL_SHARE))
         customers = []
         for index in range(count):
             share = SIGN_UP_SPREAD * (index + self.rng.uniform(0.1, 0.9)) / count
@@ -142,7 +158,7 @@ class CrmBuilder:
                 _Customer(
                     id=index + 1,
                     created_at=created_at,
-                    cancelled_on=self._cancellation(created_at),
+                    cancelled_on=self._cancellation(created_at) if index in cancelling else None,
                     method=_weighted(self.rng, words.PAYMENT_METHODS),
                 )
             )
@@ -150,12 +166,12 @@ class CrmBuilder:
 
     def _cancellation(self, created_at: dt.datetime) -> dt.date | None:
         earliest, latest = created_at + 120 * DAY, self.end - 30 * DAY
-        if self.rng.random() >= CANCEL_PROBABILITY or earliest >= latest:
+        if earliest >= latest:
             return None
-        return (earliest + self.rng.random() * (latest - earliest)).date()
+        return (earliest + self.rng.uniform(0.25, 0.75) * (latest - earliest)).date()
 
     def _devices(self, customers: list[_Customer]) -> list[_Device]:
-        with_second = set(self.rng.sample(range(len(customers)), round(len(customers) * SECOND_DEVICE_SHARE)))
+        with_second = _spread_sample(self.rng, len(customers), round(len(customers) * SECOND_DEVICE_SHARE))
         devices = []
         for index, customer in enumerate(customers):
             service_end = customer.service_end(self.end)
@@ -163,7 +179,7 @@ class CrmBuilder:
             first_at = min(first_at, customer.created_at + (service_end - customer.created_at) / 2)
             devices.append(self._device(customer, first_at, service_end))
             if index in with_second:
-                second_at = first_at + self.rng.uniform(0.1, 0.6) * (service_end - first_at)
+                second_at = first_at + self.rng.uniform(0.2, 0.5) * (service_end - first_at)
                 devices.append(self._device(customer, second_at, service_end))
         devices.sort(key=lambda device: device.activated_at)
         for number, device in enumerate(devices, start=1):

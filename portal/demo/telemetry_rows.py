@@ -38,7 +38,14 @@ CHARGE_READINGS = 1.5  # mean readings per charge
 # Fixed events of a used day: power_on/power_off per session, the charge pair, errors.
 FIXED_EVENTS_PER_DAY = (1 + TWO_SESSION_PROBABILITY) * (2 + ERROR_PROBABILITY) + 2 * CHARGE_PROBABILITY
 
+GATEWAY_DELAY_S = 20  # an event normally reaches the server within this many seconds
+
 RESTART_PAYLOAD = json.dumps({"reason": "restart_after_critical_error"})
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    """A whole number in [low, high]; ``randint`` is several times slower in this hot loop."""
+    return low + int(rng.random() * (high - low + 1))
 
 
 def _draw_count(rng: random.Random, mean: float) -> int:
@@ -100,7 +107,7 @@ class DeviceSimulator:
         if rng.random() < ERROR_PROBABILITY:
             period_start, period_end = rng.choice(on_periods)
             code, message = rng.choice(words.ERRORS)
-            second = rng.randint(period_start + 1, period_end - 1)
+            second = _between(rng, period_start + 1, period_end - 1)
             events.append((second, self.id, "error", code, json.dumps({"message": message})))
         if self.outage_open:
             return None
@@ -115,10 +122,10 @@ class DeviceSimulator:
         events.append((start, self.id, "power_on", None, RESTART_PAYLOAD if restart else None))
         if rng.random() >= CRITICAL_PROBABILITY:
             return [(start, end)]
-        failed_at = rng.randint(start + 600, end - 600) if end - start > 1800 else start + 60
+        failed_at = _between(rng, start + 600, end - 600) if end - start > 1800 else start + 60
         code, message = rng.choice(words.CRITICAL_ERRORS)
         events.append((failed_at, self.id, "critical_error", code, json.dumps({"message": message})))
-        restart_at = failed_at + rng.randint(300, 2 * HOUR_S)
+        restart_at = failed_at + _between(rng, 300, 2 * HOUR_S)
         if rng.random() < RESTART_SAME_DAY_PROBABILITY and restart_at < end - 1800:
             events.append((restart_at, self.id, "power_on", None, RESTART_PAYLOAD))
             return [(start, failed_at), (restart_at, end)]
@@ -132,16 +139,16 @@ class DeviceSimulator:
         if last <= start + 1:
             return
         for _ in range(_draw_count(rng, self.grips_per_hour * (end - start) / HOUR_S)):
-            second = rng.randint(start + 1, last)
-            events.append((second, self.id, "grip", None, rng.choice(payloads)))
-            events.append((second + rng.randint(1, 60), self.id, "release", None, None))
+            second = _between(rng, start + 1, last)
+            events.append((second, self.id, "grip", None, payloads[int(rng.random() * len(payloads))]))
+            events.append((second + _between(rng, 1, 60), self.id, "release", None, None))
 
     def _discharge_readings(self, start: int, end: int, readings: list) -> None:
         rng = self.rng
         drain_per_s = self.draw_ma / self.device.battery_capacity_mah * 100 / HOUR_S
         level = self.battery_pct
         for _ in range(_draw_count(rng, self.readings_per_hour * (end - start) / HOUR_S)):
-            second = rng.randint(start, end)
+            second = _between(rng, start, end)
             pct = max(2.0, level - drain_per_s * (second - start))
             current = int(self.draw_ma * rng.uniform(0.8, 1.3))
             readings.append((second, self.id, pct, current, rng.uniform(29, 35), False))
@@ -150,14 +157,14 @@ class DeviceSimulator:
     def _charge(self, last_end: int, closes: int, events: list, readings: list) -> None:
         rng = self.rng
         rate_per_s = self.charge_ma / self.device.battery_capacity_mah * 100 / HOUR_S
-        starts = last_end + rng.randint(600, HOUR_S)
-        ends = starts + int((99.5 - self.battery_pct) / rate_per_s) + rng.randint(60, 900)
+        starts = last_end + _between(rng, 600, HOUR_S)
+        ends = starts + int((99.5 - self.battery_pct) / rate_per_s) + _between(rng, 60, 900)
         if ends >= closes - 60:
             return
         level = self.battery_pct
         events.append((starts, self.id, "charge_start", None, json.dumps({"battery_pct": round(level)})))
         for _ in range(_draw_count(rng, CHARGE_READINGS)):
-            second = rng.randint(starts, ends)
+            second = _between(rng, starts, ends)
             pct = min(100.0, level + rate_per_s * (second - starts))
             current = int(self.charge_ma * rng.uniform(0.9, 1.05))
             readings.append((second, self.id, pct, current, rng.uniform(33, 39), True))
@@ -188,21 +195,17 @@ class TelemetryStream:
             DeviceSimulator(device, config.seed, grips_per_hour, readings_per_hour) for device in devices
         ]
         self.sync_rng = random.Random(f"sync:{config.seed}")
+        self.next_event_id = self.next_reading_id = 1
 
     def chunks(self, rows_per_chunk: int = 50_000) -> Iterator[TelemetryChunk]:
         events: list[EventRow] = []
         readings: list[BatteryReadingRow] = []
-        next_event_id = next_reading_id = 1
         day_start = self.config.start
         days_done = 0
         while day_start < self.config.end:
-            day_events, day_readings = self._day(day_start)
-            events.extend(EventRow(next_event_id + offset, *row) for offset, row in enumerate(day_events))
-            readings.extend(
-                BatteryReadingRow(next_reading_id + offset, *row) for offset, row in enumerate(day_readings)
-            )
-            next_event_id += len(day_events)
-            next_reading_id += len(day_readings)
+            raw_events, raw_readings, synced = self._day(day_start)
+            self._add_events(events, day_start, raw_events, synced)
+            self._add_readings(readings, day_start, raw_readings, synced)
             day_start += DAY
             days_done += 1
             if len(events) + len(readings) >= rows_per_chunk:
@@ -211,57 +214,62 @@ class TelemetryStream:
         if events or readings:
             yield TelemetryChunk(events, readings, days_done)
 
-    def _day(self, day_start: dt.datetime) -> tuple[list[tuple], list[tuple]]:
+    def _day(self, day_start: dt.datetime) -> tuple[list[tuple], list[tuple], dict[int, int]]:
+        """The day's raw events and readings in time order, and which devices synced it late."""
         raw_events: list[tuple] = []
         raw_readings: list[tuple] = []
+        synced: dict[int, int] = {}
         for simulator in self.simulators:
-            first_event, first_reading = len(raw_events), len(raw_readings)
             simulator.day(day_start, raw_events, raw_readings)
             if self.sync_rng.random() < LATE_SYNC_PROBABILITY:
-                self._mark_late(day_start, raw_events, first_event, raw_readings, first_reading)
+                # The device was offline: the whole day arrives in one sync days later.
+                synced_at = day_start + self.sync_rng.uniform(1.5, 4.5) * DAY
+                if synced_at < self.config.end:
+                    synced[simulator.id] = int((synced_at - day_start).total_seconds())
         # Sorting by second only keeps each device's own order for events in the same second.
         raw_events.sort(key=lambda event: event[0])
         raw_readings.sort(key=lambda reading: reading[0])
-        return self._events(day_start, raw_events), self._readings(day_start, raw_readings)
+        return raw_events, raw_readings, synced
 
-    def _mark_late(self, day_start, raw_events, first_event, raw_readings, first_reading) -> None:
-        """The device was offline: the whole day arrives in one sync some days later."""
-        synced_at = day_start + self.sync_rng.uniform(1.5, 4.5) * DAY
-        if synced_at >= self.config.end:
-            return
-        synced_s = int((synced_at - day_start).total_seconds())
-        for index in range(first_event, len(raw_events)):
-            raw_events[index] = (*raw_events[index], synced_s)
-        for index in range(first_reading, len(raw_readings)):
-            raw_readings[index] = (*raw_readings[index], synced_s)
+    def _add_events(self, rows: list, day_start: dt.datetime, raw_events: list[tuple], synced: dict) -> None:
+        random_ = self.sync_rng.random
+        second = dt.timedelta(seconds=1)
+        next_id = self.next_event_id
+        for offset, (at, prosthetic_id, event_type, error_code, payload) in enumerate(raw_events):
+            received = synced.get(prosthetic_id) or at + 1 + int(random_() * GATEWAY_DELAY_S)
+            rows.append(
+                EventRow(
+                    next_id + offset,
+                    prosthetic_id,
+                    event_type,
+                    day_start + at * second,
+                    day_start + received * second,
+                    error_code,
+                    payload,
+                )
+            )
+        self.next_event_id += len(raw_events)
 
-    def _events(self, day_start: dt.datetime, raw_events: list[tuple]) -> list[tuple]:
-        rng = self.sync_rng
-        seconds = dt.timedelta(seconds=1)
-        rows = []
-        for raw in raw_events:
-            occurred_at = day_start + raw[0] * seconds
-            received_s = raw[5] if len(raw) > 5 else raw[0] + rng.randint(1, 20)
-            rows.append((raw[1], raw[2], occurred_at, day_start + received_s * seconds, raw[3], raw[4]))
-        return rows
-
-    def _readings(self, day_start: dt.datetime, raw_readings: list[tuple]) -> list[tuple]:
-        rng = self.sync_rng
-        seconds = dt.timedelta(seconds=1)
-        rows = []
-        for second, prosthetic_id, pct, current, temperature, charging, *late in raw_readings:
-            received_s = late[0] if late else second + rng.randint(1, 20)
+    def _add_readings(
+        self, rows: list, day_start: dt.datetime, raw_readings: list[tuple], synced: dict
+    ) -> None:
+        random_ = self.sync_rng.random
+        second = dt.timedelta(seconds=1)
+        next_id = self.next_reading_id
+        for offset, (at, prosthetic_id, pct, current, temperature, charging) in enumerate(raw_readings):
+            received = synced.get(prosthetic_id) or at + 1 + int(random_() * GATEWAY_DELAY_S)
             voltage = 6.4 + 2.0 * pct / 100 + (0.1 if charging else 0.0)
             rows.append(
-                (
+                BatteryReadingRow(
+                    next_id + offset,
                     prosthetic_id,
-                    day_start + second * seconds,
+                    day_start + at * second,
                     Decimal(f"{pct:.2f}"),
                     Decimal(f"{voltage:.3f}"),
                     current,
                     Decimal(f"{temperature:.1f}"),
                     charging,
-                    day_start + received_s * seconds,
+                    day_start + received * second,
                 )
             )
-        return rows
+        self.next_reading_id += len(raw_readings)
