@@ -74,6 +74,7 @@ def extract_crm(ctx: RunContext) -> dict:
 
 def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: CrmTable) -> dict:
     params = {**ctx.parameters(), **source.parameters()}
+    source.make_visible()
     client.command(f"TRUNCATE TABLE {{db:Identifier}}.{table.next}", parameters=params)
     since = ctx.watermark(table.name)
     where = ""

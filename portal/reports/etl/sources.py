@@ -19,6 +19,8 @@ import re
 from django.conf import settings
 from django.db import connections
 
+from portal.reports.etl.errors import SourceUnavailable
+
 UTC = dt.UTC
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Django's SQLite format for datetimes; text in this format sorts like the instants it holds, so a
@@ -101,6 +103,21 @@ class SourceDatabase:
         # before any ".ffffff" of the same second, so the full form compares correctly with both.
         # PostgreSQL gets the same text as a DateTime64 parameter in UTC.
         return value.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
+
+    def make_visible(self) -> None:
+        """Make every committed row visible to ClickHouse's own SQLite reader.
+
+        chDB's sqlite() keeps its SQLite connection for the life of the process and does not see
+        pages committed to the write-ahead log after it first opened the file (seen with chDB 4.4:
+        a long-lived worker would read stale rows). A TRUNCATE checkpoint moves every committed page
+        into the database file, which it does see. Nothing to do for PostgreSQL."""
+        if self.kind != "sqlite":
+            return
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _log, _done = cursor.fetchone()
+        if busy:
+            raise SourceUnavailable(f"SQLite database {self.alias!r} is busy: could not checkpoint its log.")
 
     def mask(self, text: str) -> str:
         secret = self.parameters().get(f"{self.alias}_password")

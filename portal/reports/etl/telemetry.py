@@ -146,6 +146,7 @@ def extract_telemetry(ctx: RunContext) -> dict:
 
 def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: TelemetryTable) -> dict:
     params = {**ctx.parameters(), **source.parameters()}
+    source.make_visible()
     since = ctx.watermark(table.name)
     rows = f"SELECT * FROM {source.table(table.name)}"
     if since is not None:
