@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
+from django.utils.dateparse import parse_date
 from django.views import View
 
 from portal.accounts.selectors import is_support_staff, linked_crm_user_id
@@ -31,6 +32,7 @@ class MonthListPage(ReportPageAccessMixin, View):
         context = {
             "user_ref": user_ref,
             "listing": data,
+            "processed_through": parse_date(data["processed_through"] or ""),
             "months": list(reversed(data["months"])),
             "month_from": month_from or "",
             "month_to": month_to or "",

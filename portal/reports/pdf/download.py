@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from portal.reports import cache as report_cache
 from portal.reports.building import month_report
@@ -34,16 +35,13 @@ def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str) -> Ht
         crm_user_id=crm_user_id, month=month, version=freshness.month_version(month), language=language
     )
     filename = pdf_filename(month)
-    if report_cache.stored_pdf_exists(name):
-        return _stored_pdf_response(name, filename)
-    report = month_report(crm_user_id=crm_user_id, month=month, freshness=freshness)
-    content = render_month_pdf(report, language=language)
-    report_cache.store_pdf(name, content)
-    if settings.REPORTS_X_ACCEL_REDIRECT_PREFIX:
-        return _stored_pdf_response(name, filename)
-    response = HttpResponse(content, content_type=PDF_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    if not report_cache.stored_pdf_exists(name):
+        report = month_report(crm_user_id=crm_user_id, month=month, freshness=freshness)
+        content = render_month_pdf(report, language=language)
+        report_cache.store_pdf(name, content)
+        if not settings.REPORTS_X_ACCEL_REDIRECT_PREFIX:
+            return _private(HttpResponse(content, content_type=PDF_CONTENT_TYPE), filename)
+    return _stored_pdf_response(name, filename)
 
 
 def _stored_pdf_response(name: str, filename: str) -> HttpResponse:
@@ -51,7 +49,13 @@ def _stored_pdf_response(name: str, filename: str) -> HttpResponse:
     if prefix:
         response = HttpResponse(content_type=PDF_CONTENT_TYPE)
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + name
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return _private(response, filename)
     stored = report_cache.open_stored_pdf(name)
-    return FileResponse(stored, as_attachment=True, filename=filename, content_type=PDF_CONTENT_TYPE)
+    return _private(FileResponse(stored, content_type=PDF_CONTENT_TYPE), filename)
+
+
+def _private(response: HttpResponse, filename: str) -> HttpResponse:
+    """An attachment that only the signed-in browser may keep: shared caches must not store it."""
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    patch_cache_control(response, private=True)
+    return response
