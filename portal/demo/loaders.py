@@ -27,7 +27,8 @@ class BulkLoader:
     def wipe(self, models: list) -> None:
         raise NotImplementedError
 
-    def reset_sequences(self, models: list) -> None:
+    def finish(self, models: list) -> None:
+        """After loading explicit ids: move the id sequences past them."""
         statements = self.connection.ops.sequence_reset_sql(no_style(), models)
         with self.connection.cursor() as cursor:
             for statement in statements:
@@ -44,6 +45,13 @@ class PostgresCopyLoader(BulkLoader):
         with self.connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
+
+    def finish(self, models: list) -> None:
+        """Also refresh the planner's statistics (and the admin's row estimates) for the new rows."""
+        super().finish(models)
+        with self.connection.cursor() as cursor:
+            for model in models:
+                cursor.cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))
 
     def wipe(self, models: list) -> None:
         tables = sql.SQL(", ").join(sql.Identifier(model._meta.db_table) for model in models)

@@ -67,7 +67,7 @@ def seed_demo_data(
         for table, rows in crm.tables().items():
             crm_loader.load(table, rows)
             progress.rows[table] = len(rows)
-        crm_loader.reset_sequences(list(CRM_MODELS.values()))
+        crm_loader.finish(list(CRM_MODELS.values()))
         report(progress)
         for chunk in TelemetryStream(config, crm.devices).chunks():
             telemetry_loader.load("events", chunk.events)
@@ -76,6 +76,6 @@ def seed_demo_data(
             progress.rows["battery_metrics"] += len(chunk.readings)
             progress.days_done = chunk.days_done
             report(progress)
-        telemetry_loader.reset_sequences(list(TELEMETRY_MODELS.values()))
+        telemetry_loader.finish(list(TELEMETRY_MODELS.values()))
     ensure_demo_logins()
     return progress
