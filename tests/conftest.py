@@ -23,3 +23,17 @@ def clickhouse_marts():
         for table in MART_TABLES:
             client.command(f"TRUNCATE TABLE IF EXISTS {database}.{table}")
     return database
+
+
+@pytest.fixture
+def support_client(client):
+    """A test client signed in as a staff member of the "support" group, whose permissions the
+    accounts app grants after migrate (CRM view/change, telemetry view)."""
+    from django.contrib.auth.models import Group
+
+    from tests.factories import PortalUserFactory
+
+    staff = PortalUserFactory(username="support-staff", is_staff=True)
+    staff.groups.add(Group.objects.get_or_create(name="support")[0])
+    client.force_login(staff)
+    return client

@@ -2,7 +2,6 @@
 number, filters, date hierarchy, inlines; customers cannot get in."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from portal.crm.models import Payment
@@ -17,15 +16,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-@pytest.fixture
-def support_client(client):
-    """A staff member in the support group (its permissions come from the accounts app)."""
-    staff = PortalUserFactory(username="support-staff", is_staff=True)
-    staff.groups.add(Group.objects.get_or_create(name="support")[0])
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ whole table."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,14 +17,6 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 
 EVENTS = reverse("admin:telemetry_event_changelist")
 READINGS = reverse("admin:telemetry_batterymetric_changelist")
-
-
-@pytest.fixture
-def support_client(client):
-    staff = PortalUserFactory(username="support-staff", is_staff=True)
-    staff.groups.add(Group.objects.get_or_create(name="support")[0])
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture
