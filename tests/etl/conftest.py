@@ -3,9 +3,13 @@ PostgreSQL test databases in CI), ClickHouse (embedded chDB) reads them with its
 postgresql() table functions, and the tests read the marts back."""
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from portal.reports.clickhouse.client import clickhouse
 from portal.reports.etl import pipeline, runs
@@ -72,3 +76,34 @@ def assert_marts_equal_a_full_rebuild(data_as_of: dt.datetime) -> None:
     assert full.status == "success", full.error
     for table, rows in incremental.items():
         assert rows == without_data_as_of(mart_rows(table)), table
+
+
+def _database_url(alias: str) -> str:
+    db = connections[alias].settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def process_env(**extra) -> dict:
+    """Environment for another process (manage.py, a Celery worker) on this test's databases,
+    ClickHouse directory and data folder."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATA_DIR": str(settings.DATA_DIR),
+        "CLICKHOUSE_URL": settings.CLICKHOUSE_URL,
+        "DATABASE_URL": _database_url("default"),
+        "CRM_DATABASE_URL": _database_url("crm"),
+        "TELEMETRY_DATABASE_URL": _database_url("telemetry"),
+    }
+    env.update(extra)
+    return env
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
