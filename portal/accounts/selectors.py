@@ -1,16 +1,23 @@
 """Who a signed-in person is, for the report access gate."""
 
-from portal.accounts.models import Account
+from portal.accounts.models import STAFF_ROLES, Account
 
 
 def is_support_staff(user) -> bool:
-    """Support staff and administrators may read any customer's report (audited)."""
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+    """Support staff and administrators may read any customer's report (audited).
+
+    Staff status comes from the roles (the ``support`` and ``administrator`` groups, synced from
+    the provider at every sign-in and token renewal), not from ``is_staff`` alone."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return user.is_staff and user.groups.filter(name__in=STAFF_ROLES).exists()
 
 
 def linked_crm_user_id(user) -> int | None:
     """The CRM customer this portal user is linked to, or None (staff, unlinked, anonymous)."""
-    if not (user and user.is_authenticated):
+    if not (user and user.is_authenticated and user.is_active):
         return None
     account = Account.objects.filter(user=user).only("crm_user_id").first()
     return account.crm_user_id if account else None

@@ -1,0 +1,131 @@
+"""The portal's OpenID Connect backend: mozilla-django-oidc with strict token checks and claim mapping.
+
+On top of mozilla-django-oidc (code flow, state, nonce, PKCE, JWKS signature check) it checks the ID
+token's issuer, audience and expiry, requires the userinfo subject to match the ID token, maps the
+(issuer, subject) identity and the ``crm_user_id`` claim to a portal account (see ``linking``) and
+syncs roles. The same mapping serves bearer tokens on the REST API.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import jwt
+import requests
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import SuspiciousOperation
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from portal.accounts.claims import claim_at
+from portal.accounts.linking import AccountLinkRefused, parse_crm_user_id, user_for_identity
+from portal.accounts.models import Account
+from portal.accounts.provider import oidc_setting
+from portal.accounts.roles import roles_from_claims, sync_roles
+from portal.accounts.tokens import store_tokens
+
+logger = logging.getLogger(__name__)
+
+# Session key of the reason the last sign-in was refused, shown on the "sign-in refused" page.
+SIGN_IN_ERROR = "accounts_sign_in_error"
+INVALID_RESPONSE = "invalid_response"
+PROVIDER_UNAVAILABLE = "provider_unavailable"
+
+
+def _lazy_setting(name: str):
+    return property(lambda self: oidc_setting(name, None))
+
+
+class PortalOIDCBackend(OIDCAuthenticationBackend):
+    get_settings = staticmethod(oidc_setting)
+
+    # Read when used, not when the backend is built: Django and DRF build backends at times when
+    # the provider need not be reachable (system checks, schema generation, password sign-in).
+    OIDC_OP_TOKEN_ENDPOINT = _lazy_setting("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = _lazy_setting("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = _lazy_setting("OIDC_OP_JWKS_ENDPOINT")
+    OIDC_RP_CLIENT_ID = _lazy_setting("OIDC_RP_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = _lazy_setting("OIDC_RP_CLIENT_SECRET")
+    OIDC_RP_SIGN_ALGO = _lazy_setting("OIDC_RP_SIGN_ALGO")
+    OIDC_RP_IDP_SIGN_KEY = None
+
+    def __init__(self, *args, **kwargs):
+        self.UserModel = get_user_model()
+
+    def authenticate(self, request, **kwargs):
+        try:
+            return super().authenticate(request, **kwargs)
+        except requests.RequestException as exc:
+            logger.warning("OIDC sign-in failed: provider request failed (%s)", type(exc).__name__)
+            remember_failure(request, PROVIDER_UNAVAILABLE)
+        except SuspiciousOperation as exc:
+            logger.warning("OIDC sign-in refused: %s", exc)
+            remember_failure(request, INVALID_RESPONSE)
+        return None
+
+    def get_token(self, payload):
+        self.token_response = super().get_token(payload)
+        return self.token_response
+
+    def store_tokens(self, access_token, id_token):
+        store_tokens(self.request.session, self.token_response)
+
+    def _verify_jws(self, payload, key):
+        """Signature, algorithm, issuer, audience and expiry; mozilla checks only the first two."""
+        try:
+            header = jwt.get_unverified_header(payload)
+        except jwt.InvalidTokenError as exc:
+            raise SuspiciousOperation("ID token is not a JWT") from exc
+        if header.get("alg") != self.OIDC_RP_SIGN_ALGO:
+            raise SuspiciousOperation("ID token algorithm does not match OIDC_RP_SIGN_ALGO")
+        try:
+            return jwt.decode(
+                payload,
+                key,
+                algorithms=[self.OIDC_RP_SIGN_ALGO],
+                audience=self.OIDC_RP_CLIENT_ID,
+                issuer=oidc_setting("OIDC_OP_ISSUER"),
+                leeway=settings.OIDC_CLOCK_LEEWAY_SECONDS,
+                options={"require": ["iss", "sub", "aud", "exp", "iat"]},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise SuspiciousOperation(f"ID token rejected: {type(exc).__name__}") from exc
+
+    def get_userinfo(self, access_token, id_token, payload):
+        """Userinfo claims with the verified ID token's claims on top; the issuer is the provider's.
+
+        For a bearer token (no ID token) the issuer is the configured provider, whose userinfo
+        endpoint has just accepted the token."""
+        userinfo = super().get_userinfo(access_token, id_token, payload)
+        if not isinstance(userinfo, dict):
+            raise SuspiciousOperation("userinfo is not a JSON object")
+        if payload is not None and userinfo.get("sub") != payload.get("sub"):
+            raise SuspiciousOperation("userinfo subject differs from the ID token subject")
+        return {**userinfo, **(payload or {}), "iss": oidc_setting("OIDC_OP_ISSUER")}
+
+    def verify_claims(self, claims):
+        return isinstance(claims.get("sub"), str) and bool(claims["sub"])
+
+    def get_or_create_user(self, access_token, id_token, payload):
+        claims = self.get_userinfo(access_token, id_token, payload)
+        if not self.verify_claims(claims):
+            raise SuspiciousOperation("claims lack a subject")
+        try:
+            user = user_for_identity(
+                issuer=claims["iss"],
+                subject=claims["sub"],
+                crm_user_id=parse_crm_user_id(claim_at(claims, settings.OIDC_CRM_USER_ID_CLAIM)),
+                email=claims.get("email") or "",
+            )
+        except AccountLinkRefused as exc:
+            remember_failure(getattr(self, "request", None), exc.reason)
+            raise
+        roles = roles_from_claims(claims, settings.OIDC_ROLES_CLAIM)
+        sync_roles(user, roles)
+        Account.objects.filter(user=user).update(roles=sorted(roles))
+        return user
+
+
+def remember_failure(request, reason: str) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGN_IN_ERROR] = reason

@@ -1,0 +1,65 @@
+"""Where the OpenID provider is: explicit ``OIDC_OP_*`` settings, or its discovery document.
+
+mozilla-django-oidc reads endpoints from Django settings. With ``OIDC_OP_DISCOVERY_URL`` set, an
+endpoint left empty is filled from ``.well-known/openid-configuration``, fetched once per process on
+first use (so the portal starts even while the provider is still booting). The portal's OIDC
+classes use :func:`oidc_setting` as their ``get_settings``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from mozilla_django_oidc.utils import import_from_settings
+
+# Setting name -> field of the discovery document (RFC 8414 / OpenID Connect Discovery 1.0).
+DISCOVERED_SETTINGS = {
+    "OIDC_OP_ISSUER": "issuer",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "authorization_endpoint",
+    "OIDC_OP_TOKEN_ENDPOINT": "token_endpoint",
+    "OIDC_OP_USER_ENDPOINT": "userinfo_endpoint",
+    "OIDC_OP_JWKS_ENDPOINT": "jwks_uri",
+    "OIDC_OP_LOGOUT_ENDPOINT": "end_session_endpoint",
+}
+
+
+class ProviderUnavailable(ImproperlyConfigured):
+    """The discovery document could not be fetched or lacks a required endpoint."""
+
+
+def oidc_configured() -> bool:
+    """OIDC sign-in is on when a client id and either discovery or explicit endpoints are set."""
+    explicit = all(
+        getattr(settings, name, "")
+        for name in ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT")
+    )
+    return bool(settings.OIDC_RP_CLIENT_ID and (settings.OIDC_OP_DISCOVERY_URL or explicit))
+
+
+@functools.lru_cache(maxsize=8)
+def discovery_document(url: str) -> dict:
+    try:
+        response = requests.get(url, timeout=settings.OIDC_TIMEOUT)
+        response.raise_for_status()
+        return response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise ProviderUnavailable(f"Cannot read the OpenID provider configuration at {url}: {exc}") from exc
+
+
+def oidc_setting(attr: str, *default):
+    """A setting for mozilla-django-oidc, with provider endpoints filled from discovery."""
+    if attr not in DISCOVERED_SETTINGS:
+        return import_from_settings(attr, *default)
+    explicit = getattr(settings, attr, "")
+    if explicit:
+        return explicit
+    if settings.OIDC_OP_DISCOVERY_URL:
+        discovered = discovery_document(settings.OIDC_OP_DISCOVERY_URL).get(DISCOVERED_SETTINGS[attr])
+        if discovered:
+            return discovered
+    if default:
+        return default[0]
+    raise ImproperlyConfigured(f"{attr} is not set and the provider's discovery document has no value")
