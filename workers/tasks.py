@@ -30,20 +30,31 @@ class EtlStepTask(Task):
         runs.fail(run_id, pipeline.describe_error(exc))
 
 
-def _step(name: str):
-    @shared_task(base=EtlStepTask, name=f"etl.{name}")
-    def step(run_id: int, token: str) -> None:
-        pipeline.run_step(run_id, name, token=token)
-
-    step.__name__ = step.__qualname__ = name
-    return step
+@shared_task(base=EtlStepTask, name="etl.extract_crm")
+def extract_crm(run_id: int, token: str) -> None:
+    pipeline.run_step(run_id, "extract_crm", token=token)
 
 
-extract_crm = _step("extract_crm")
-extract_telemetry = _step("extract_telemetry")
-transform_user_metrics = _step("transform_user_metrics")
-transform_prosthetic_metrics = _step("transform_prosthetic_metrics")
-load = _step("load")
+@shared_task(base=EtlStepTask, name="etl.extract_telemetry")
+def extract_telemetry(run_id: int, token: str) -> None:
+    pipeline.run_step(run_id, "extract_telemetry", token=token)
+
+
+@shared_task(base=EtlStepTask, name="etl.transform_user_metrics")
+def transform_user_metrics(run_id: int, token: str) -> None:
+    pipeline.run_step(run_id, "transform_user_metrics", token=token)
+
+
+@shared_task(base=EtlStepTask, name="etl.transform_prosthetic_metrics")
+def transform_prosthetic_metrics(run_id: int, token: str) -> None:
+    pipeline.run_step(run_id, "transform_prosthetic_metrics", token=token)
+
+
+@shared_task(base=EtlStepTask, name="etl.load")
+def load(run_id: int, token: str) -> None:
+    pipeline.run_step(run_id, "load", token=token)
+
+
 STEP_TASKS = (extract_crm, extract_telemetry, transform_user_metrics, transform_prosthetic_metrics, load)
 
 

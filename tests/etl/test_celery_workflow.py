@@ -1,0 +1,126 @@
+"""The nightly workflow as Celery runs it: the beat schedule in the database, and the five-step
+chain through a real broker (Redis) and a real worker process."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from portal.reports.etl import pipeline, runs
+from portal.reports.etl.errors import SourceUnavailable
+from portal.reports.etl.schedule import DAILY_TASK, DAILY_TASK_NAME, ensure_daily_schedule
+from portal.reports.models import EtlRun
+from tests.etl.conftest import PROSTHETIC_MART, etl_db, mart_rows, process_env
+from tests.factories import CrmUserFactory, EventFactory, ProstheticFactory, utc
+from workers.celery_app import app
+from workers.tasks import STEP_TASKS
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.mark.django_db
+def test_the_nightly_schedule_runs_the_etl_at_two_utc_every_day():
+    task = PeriodicTask.objects.get(name=DAILY_TASK_NAME)
+
+    assert task.enabled
+    assert task.task == DAILY_TASK == "etl.run_nightly"
+    assert DAILY_TASK in app.tasks
+    crontab = task.crontab
+    assert (
+        crontab.minute,
+        crontab.hour,
+        crontab.day_of_week,
+        crontab.day_of_month,
+        crontab.month_of_year,
+    ) == (
+        "0",
+        "2",
+        "*",
+        "*",
+        "*",
+    )
+    assert str(crontab.timezone) == "UTC"
+
+
+@pytest.mark.django_db
+def test_setting_up_the_schedule_again_keeps_one_task_and_an_edited_time():
+    task = PeriodicTask.objects.get(name=DAILY_TASK_NAME)
+    task.crontab = CrontabSchedule.objects.create(minute="30", hour="3", timezone="UTC")
+    task.save()
+
+    ensure_daily_schedule(CrontabSchedule, PeriodicTask)
+
+    assert PeriodicTask.objects.filter(name=DAILY_TASK_NAME).count() == 1
+    assert PeriodicTask.objects.get(name=DAILY_TASK_NAME).crontab.hour == "3"
+
+
+def test_every_step_task_retries_with_backoff_when_a_database_is_briefly_unreachable():
+    assert [task.name for task in STEP_TASKS] == [f"etl.{step}" for step in pipeline.STEPS]
+    for task in STEP_TASKS:
+        assert {OperationalError, SourceUnavailable} <= set(task.autoretry_for)
+        assert task.retry_backoff
+        assert task.max_retries >= 3
+
+
+def redis_available() -> bool:
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@etl_db
+def test_the_five_step_chain_runs_through_a_real_broker_and_worker(etl_clickhouse):
+    if not redis_available():
+        pytest.skip(f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
+    owner = CrmUserFactory(created_at=utc(2024, 1, 5))
+    arm = ProstheticFactory(user=owner, activated_at=utc(2024, 1, 6))
+    EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 2, 5))
+    run = runs.create_run(trigger=EtlRun.Trigger.ADMIN, data_as_of=utc(2024, 3, 1))
+    # A queue of its own, so no other worker on this Redis takes these tasks.
+    env = process_env(CELERY_BROKER_URL=REDIS_URL, CELERY_TASK_DEFAULT_QUEUE=f"etl-test-{uuid.uuid4().hex}")
+    celery = str(Path(sys.executable).with_name("celery"))
+    worker = subprocess.Popen(
+        [celery, "-A", "workers", "worker", "--pool", "solo", "--without-mingle", "--without-gossip"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-c",
+                f"from workers.tasks import start_chain; start_chain({run.pk})",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if run.status in (EtlRun.Status.SUCCESS, EtlRun.Status.FAILED):
+                break
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    assert run.status == EtlRun.Status.SUCCESS, run.error or run.status
+    assert list(run.steps) == list(pipeline.STEPS)
+    assert run.celery_task_id.startswith("chain-")
+    assert mart_rows(PROSTHETIC_MART)[(arm.pk, "2024-02")]["power_on_count"] == 1
