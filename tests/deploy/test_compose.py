@@ -2,6 +2,7 @@
 design promises (every service, health-gated start order, volumes, secrets only from .env)."""
 
 import json
+import os
 import re
 import subprocess
 
@@ -45,6 +46,8 @@ def run_compose_config(env_file) -> subprocess.CompletedProcess:
     return subprocess.run(
         [program, "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config", "--quiet"],
         cwd=ROOT,
+        # Only the env file counts: a variable exported in the caller's shell must not fill a gap.
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")},  # noqa: S108
         capture_output=True,
         text=True,
         timeout=60,
