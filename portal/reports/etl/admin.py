@@ -23,8 +23,11 @@ from portal.reports.models import EtlRun
 def queue_run(*, mode: str, month_from=None, month_to=None) -> EtlRun:
     from workers.tasks import start_chain  # the Celery app loads Django; import it only when queuing
 
-    run = runs.create_run(trigger=EtlRun.Trigger.ADMIN, mode=mode, month_from=month_from, month_to=month_to)
-    transaction.on_commit(lambda: start_chain(run.pk))
+    with transaction.atomic():
+        run = runs.create_run(
+            trigger=EtlRun.Trigger.ADMIN, mode=mode, month_from=month_from, month_to=month_to
+        )
+        transaction.on_commit(lambda: start_chain(run.pk))
     return run
 
 

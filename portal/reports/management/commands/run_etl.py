@@ -72,7 +72,8 @@ class Command(BaseCommand):
         span = f"{months[0]}..{months[-1]}" if months else "none"
         console.print(
             f"ETL run #{run.pk} ({run.mode}) succeeded: data as of {run.data_as_of:%Y-%m-%d %H:%M} UTC, "
-            f"{len(months)} month(s) recomputed ({span}), {run.rows_rejected} row(s) rejected."
+            f"{len(months)} month(s) recomputed ({span}), {run.rows_rejected} row(s) rejected.",
+            soft_wrap=True,
         )
 
 
