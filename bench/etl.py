@@ -1,0 +1,235 @@
+"""ETL benchmark on seeded PostgreSQL: full run against ClickHouse's own limit, nightly run, memory.
+
+Prints, for the databases in the environment (seed them first with ``seed_demo --scale 10``,
+about 4.5M events):
+
+- full run: source rows read per second (extract to load, the whole ``run_etl --full``);
+- the practical limit, measured in the same run: ClickHouse pulling the same columns straight from
+  PostgreSQL with its ``postgresql()`` table function into a MergeTree, nothing else;
+- their ratio (target: at least 0.5);
+- the nightly run's time after one more day of data arrives (target: under 3 s);
+- peak memory (max RSS) of the process doing each run (target: under 400 MB).
+
+Each measurement runs in a fresh process with its own embedded ClickHouse directory, so the
+figures are the process's own. The "one more day" is a copy of the last seeded day's telemetry,
+shifted by a day (new ids); the bench removes it again at the end.
+
+    createdb bench_crm; createdb bench_telemetry; createdb bench_portal
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_portal \\
+           CRM_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_crm \\
+           TELEMETRY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_telemetry
+    python manage.py migrate && python manage.py migrate --database crm \\
+        && python manage.py migrate --database telemetry && python manage.py seed_demo --scale 10
+    python bench/etl.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The columns the ETL reads from each source table (portal/reports/etl/crm.py and telemetry.py).
+LIMIT_COLUMNS = {
+    "crm": {
+        "users": "id, created_at, updated_at",
+        "prosthetics": "id, user_id, serial_number, model, limb, activated_at, updated_at",
+        "subscriptions": "id, user_id, monthly_cost, started_on, ended_on, updated_at",
+        "payments": "id, user_id, amount, status, paid_at, updated_at",
+        "support_tickets": "id, user_id, created_at, resolved_at, updated_at",
+    },
+    "telemetry": {
+        "events": "id, prosthetic_id, event_type, occurred_at, received_at",
+        "battery_metrics": "id, prosthetic_id, measured_at, current_ma, temperature_c, is_charging, received_at",
+    },
+}
+
+
+def _django():
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _today() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def phase_limit() -> dict:
+    """ClickHouse alone: INSERT INTO MergeTree SELECT <the ETL's columns> FROM postgresql(...)."""
+    from portal.reports.clickhouse.client import clickhouse
+    from portal.reports.etl.sources import SourceDatabase
+
+    rows = 0
+    seconds = 0.0
+    with clickhouse() as client:
+        client.command("CREATE DATABASE IF NOT EXISTS bench_limit")
+        for alias, tables in LIMIT_COLUMNS.items():
+            source = SourceDatabase(alias)
+            params = source.parameters()
+            for table, columns in tables.items():
+                client.command(f"DROP TABLE IF EXISTS bench_limit.{table}")
+                client.command(
+                    f"CREATE TABLE bench_limit.{table} ENGINE = MergeTree ORDER BY tuple() "
+                    f"AS SELECT {columns} FROM {source.table(table)} LIMIT 0",
+                    parameters=params,
+                )
+                started = time.perf_counter()
+                client.command(
+                    f"INSERT INTO bench_limit.{table} SELECT {columns} FROM {source.table(table)}",
+                    parameters=params,
+                )
+                seconds += time.perf_counter() - started
+                rows += client.query(f"SELECT count() FROM bench_limit.{table}").result_rows[0][0]
+        client.command("DROP DATABASE bench_limit")
+    return {"seconds": seconds, "rows": rows, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _run(mode: str, data_as_of: dt.datetime) -> dict:
+    from portal.reports.clickhouse.client import clickhouse
+    from portal.reports.clickhouse.schema import apply_migrations
+    from portal.reports.etl import pipeline, runs
+    from portal.reports.models import EtlRun
+
+    with clickhouse() as client:
+        apply_migrations(client)
+    run = runs.create_run(trigger=EtlRun.Trigger.COMMAND, mode=mode, data_as_of=data_as_of)
+    started = time.perf_counter()
+    pipeline.run_all(run.pk, token=f"bench-{run.pk}")
+    seconds = time.perf_counter() - started
+    run.refresh_from_db()
+    rows = run.steps["extract_crm"]["read"] + run.steps["extract_telemetry"]["read"]
+    return {
+        "seconds": seconds,
+        "rows": rows,
+        "months": len(run.months_recomputed),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def phase_full() -> dict:
+    return _run("full", _today())
+
+
+def phase_nightly() -> dict:
+    return _run("incremental", _today() + dt.timedelta(days=1))
+
+
+_SHIFTED_DAY = {
+    "events": ("prosthetic_id, event_type, {t}, received_at, error_code, payload", "occurred_at"),
+    "battery_metrics": (
+        "prosthetic_id, {t}, charge_pct, voltage_v, current_ma, temperature_c, is_charging, received_at",
+        "measured_at",
+    ),
+}
+
+
+def phase_add_day() -> dict:
+    """Copy the last seeded day's telemetry one day later (today), arriving today."""
+    from django.db import connections
+
+    today = _today()
+    added = 0
+    with connections["telemetry"].cursor() as cursor:
+        for table, (columns, time_column) in _SHIFTED_DAY.items():
+            source_columns = columns.format(t=time_column)
+            shifted = source_columns.replace(time_column, f"{time_column} + interval '1 day'").replace(
+                "received_at", "received_at + interval '1 day'"
+            )
+            cursor.execute(
+                f"INSERT INTO {table} (id, {source_columns}) "  # noqa: S608 - constant names
+                f"SELECT (SELECT max(id) FROM {table}) + row_number() OVER (ORDER BY id), {shifted} "
+                f"FROM {table} WHERE {time_column} >= %s AND {time_column} < %s",
+                [today - dt.timedelta(days=1), today],
+            )
+            added += cursor.rowcount
+    return {"rows": added}
+
+
+def phase_remove_day() -> dict:
+    from django.db import connections
+
+    today = _today()
+    with connections["telemetry"].cursor() as cursor:
+        for table, (_columns, time_column) in _SHIFTED_DAY.items():
+            cursor.execute(f"DELETE FROM {table} WHERE {time_column} >= %s", [today])  # noqa: S608
+    return {}
+
+
+PHASES = {
+    "limit": phase_limit,
+    "full": phase_full,
+    "add_day": phase_add_day,
+    "nightly": phase_nightly,
+    "remove_day": phase_remove_day,
+}
+
+
+def _in_fresh_process(phase: str, env: dict) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--phase", phase], env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode:
+        sys.exit(f"phase {phase} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        _django()
+        print(json.dumps(PHASES[args.phase]()))
+        return
+
+    data_dir = tempfile.mkdtemp(prefix="bench-etl-")
+    env = {
+        **os.environ,
+        "DATA_DIR": data_dir,
+        "CLICKHOUSE_URL": f"chdb://{data_dir}/chdb",
+        "LOG_LEVEL": "WARNING",
+    }
+    limit = _in_fresh_process("limit", env)
+    full = _in_fresh_process("full", env)
+    added = _in_fresh_process("add_day", env)
+    try:
+        nightly = _in_fresh_process("nightly", env)
+    finally:
+        _in_fresh_process("remove_day", env)
+
+    limit_rate = limit["rows"] / limit["seconds"]
+    full_rate = full["rows"] / full["seconds"]
+    print(f"source rows                      {full['rows']:>12,}")
+    print(
+        f"full run                         {full['seconds']:>10.2f} s  {full_rate:>12,.0f} rows/s"
+        f"  ({full['months']} months)"
+    )
+    print(f"limit: postgresql() -> MergeTree {limit['seconds']:>10.2f} s  {limit_rate:>12,.0f} rows/s")
+    print(f"ratio full / limit               {full_rate / limit_rate:>12.2f}   (target >= 0.5)")
+    print(
+        f"nightly run after one more day   {nightly['seconds']:>10.2f} s  ({added['rows']:,} new rows, "
+        f"{nightly['months']} months)   (target < 3 s)"
+    )
+    print(
+        f"peak memory (max RSS)            full {full['peak_rss_mb']:.0f} MB, nightly "
+        f"{nightly['peak_rss_mb']:.0f} MB, limit {limit['peak_rss_mb']:.0f} MB   (target < 400 MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
