@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint venv migrate seed serve worker bench clean
+.PHONY: demo test lint venv migrate seed serve worker bench clean e2e-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,16 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+# The end-to-end tests' OpenID provider (npm oidc-provider, pinned in tests/e2e/package-lock.json).
+# Without npm they are skipped with the reason (CI sets REQUIRE_E2E=1 and fails instead).
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund
+
+e2e-deps:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory tests/e2e/node_modules/.package-lock.json; \
+	else echo "npm not found: the end-to-end tests will be skipped"; fi
+
+test: lint e2e-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:

@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from portal.accounts.views import admin_login
+from portal.accounts.views import admin_login, sign_out
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/reports/", permanent=False)),
     # Staff sign in through the portal's sign-in (OIDC when configured), not the admin's own form.
     path("admin/login/", admin_login),
+    # ... and sign out everywhere (portal and provider), also from the admin's "Log out" button.
+    path("admin/logout/", sign_out),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal.accounts.urls")),
