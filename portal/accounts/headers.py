@@ -8,16 +8,22 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-PROVIDER_URL_SETTINGS = ("OIDC_OP_LOGOUT_ENDPOINT", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_DISCOVERY_URL")
+from portal.accounts.provider import ProviderUnavailable, oidc_configured, oidc_setting
 
 
 def provider_origin() -> str:
-    """The provider's origin from configuration alone (no network), or "" when none is set."""
-    for name in PROVIDER_URL_SETTINGS:
-        parts = urlsplit(getattr(settings, name, "") or "")
-        if parts.scheme and parts.netloc:
-            return f"{parts.scheme}://{parts.netloc}"
-    return ""
+    """The origin of the provider's browser-facing endpoints (from discovery when configured so:
+    in docker-compose the discovery URL is an internal host name, the endpoints are public)."""
+    if not oidc_configured():
+        return ""
+    try:
+        endpoint = oidc_setting("OIDC_OP_LOGOUT_ENDPOINT", "") or oidc_setting(
+            "OIDC_OP_AUTHORIZATION_ENDPOINT"
+        )
+    except ProviderUnavailable:
+        return ""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def content_security_policy() -> str:

@@ -10,6 +10,7 @@ import logging
 
 from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.core.cache import cache
 
 from portal.accounts.renewal import renew_session
 from portal.accounts.tokens import TokenRenewalFailed, access_token_due
@@ -17,6 +18,7 @@ from portal.accounts.tokens import TokenRenewalFailed, access_token_due
 logger = logging.getLogger(__name__)
 
 OIDC_BACKEND = "portal.accounts.backend.PortalOIDCBackend"
+RENEWAL_LOCK_SECONDS = 30
 
 
 class TokenRenewalMiddleware:
@@ -25,12 +27,24 @@ class TokenRenewalMiddleware:
 
     def __call__(self, request):
         if self._signed_in_through_oidc(request) and access_token_due(request.session):
-            try:
-                renew_session(request)
-            except TokenRenewalFailed as exc:
-                logger.info("Ending a portal session: %s", exc)
-                auth.logout(request)
+            self._renew(request)
         return self.get_response(request)
+
+    @staticmethod
+    def _renew(request) -> None:
+        # One renewal per session at a time: a page's parallel requests would otherwise each spend
+        # the refresh token and rotate the session id under each other. The others go on with the
+        # current token, which is still valid for OIDC_RENEW_LEEWAY_SECONDS.
+        lock = f"accounts:renewing:{request.session.session_key}"
+        if not cache.add(lock, True, timeout=RENEWAL_LOCK_SECONDS):
+            return
+        try:
+            renew_session(request)
+        except TokenRenewalFailed as exc:
+            logger.info("Ending a portal session: %s", exc)
+            auth.logout(request)
+        finally:
+            cache.delete(lock)
 
     @staticmethod
     def _signed_in_through_oidc(request) -> bool:

@@ -8,7 +8,7 @@ classes use :func:`oidc_setting` as their ``get_settings``.
 
 from __future__ import annotations
 
-import functools
+import time
 
 import requests
 from django.conf import settings
@@ -39,14 +39,35 @@ def oidc_configured() -> bool:
     return bool(settings.OIDC_RP_CLIENT_ID and (settings.OIDC_OP_DISCOVERY_URL or explicit))
 
 
-@functools.lru_cache(maxsize=8)
+# Discovery documents by URL, and when a failed fetch may be retried: while the provider is down,
+# pages do not each wait for a connection timeout.
+_documents: dict[str, dict] = {}
+_retry_after: dict[str, float] = {}
+RETRY_SECONDS = 10.0
+
+
 def discovery_document(url: str) -> dict:
+    if url in _documents:
+        return _documents[url]
+    if time.monotonic() < _retry_after.get(url, 0.0):
+        raise ProviderUnavailable(f"The OpenID provider configuration at {url} was unreachable moments ago")
     try:
         response = requests.get(url, timeout=settings.OIDC_TIMEOUT)
         response.raise_for_status()
-        return response.json()
+        document = response.json()
+        if not isinstance(document, dict):
+            raise ValueError("not a JSON object")
     except (requests.RequestException, ValueError) as exc:
+        _retry_after[url] = time.monotonic() + RETRY_SECONDS
         raise ProviderUnavailable(f"Cannot read the OpenID provider configuration at {url}: {exc}") from exc
+    _documents[url] = document
+    return document
+
+
+def forget_discovery() -> None:
+    """Drop what was learnt about providers (tests start providers on new ports)."""
+    _documents.clear()
+    _retry_after.clear()
 
 
 def oidc_setting(attr: str, *default):

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from portal.accounts.provider import discovery_document
+from portal.accounts.provider import forget_discovery
 from tests.accounts.issuer import CLIENT_ID, CLIENT_SECRET, TestIssuer
 
 # The reports world (customers with mart rows), for the bearer-token API tests.
@@ -28,9 +28,9 @@ def oidc(settings, issuer):
     settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
     settings.OIDC_OP_DISCOVERY_URL = issuer.discovery_url
     settings.AUTHENTICATION_BACKENDS = [OIDC_BACKEND]
-    discovery_document.cache_clear()
+    forget_discovery()
     yield issuer
-    discovery_document.cache_clear()
+    forget_discovery()
 
 
 def start_sign_in(client, next_url: str | None = None) -> str:

@@ -5,11 +5,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import SESSION_KEY, authenticate
+from django.core.cache import cache
 from django.test import Client
 
 from portal.accounts.models import Account
+from portal.accounts.provider import forget_discovery
 from portal.accounts.tokens import ACCESS_TOKEN, EXPIRES_AT
 from tests.accounts.conftest import customer_claims, query_of, sign_in
+from tests.e2e.processes import free_port
 from tests.factories import PortalUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +180,45 @@ def test_pages_carry_security_headers(client, oidc):
     assert "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
     assert f"form-action 'self' {oidc.url}" in policy
+
+
+def test_form_action_allows_the_public_provider_origin_not_the_discovery_host(client, oidc, settings):
+    # As in docker-compose: discovery through an internal name, browser-facing endpoints public.
+    settings.OIDC_OP_DISCOVERY_URL = oidc.discovery_url.replace("127.0.0.1", "localhost")
+
+    policy = client.get("/accounts/signed-out/")["Content-Security-Policy"]
+
+    assert f"form-action 'self' {oidc.url};" in policy + ";"
+    assert "localhost" not in policy
+
+
+# --- provider down ---------------------------------------------------------------------------------
+@pytest.fixture
+def provider_down(oidc, settings):
+    settings.OIDC_OP_DISCOVERY_URL = f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration"
+    forget_discovery()
+
+
+def test_sign_in_while_the_provider_is_down_gets_a_clear_503(client, provider_down):
+    response = client.get("/oidc/authenticate/")
+
+    assert response.status_code == 503
+    assert "cannot be reached" in response.content.decode()
+
+
+def test_pages_still_render_while_the_provider_is_down(client, provider_down):
+    response = client.get("/accounts/signed-out/")
+
+    assert response.status_code == 200
+    assert "form-action 'self'" in response["Content-Security-Policy"]
+
+
+def test_a_renewal_already_running_for_the_session_is_not_repeated(client, oidc):
+    sign_in(client, oidc, "alice", **customer_claims(7))
+    expire_access_token(client)
+    cache.add(f"accounts:renewing:{client.session.session_key}", True, timeout=30)
+
+    response = client.get("/accounts/no-link/")
+
+    assert response["Location"] == "/reports/", "still signed in with the current token"
+    assert refresh_grants(oidc) == []
