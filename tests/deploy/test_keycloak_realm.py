@@ -2,6 +2,7 @@
 the portal's client, roles, token lifetime, OTP for everyone, LDAP, Yandex ID, the crm_user_id
 claim, and demo users that are the demo CRM users."""
 
+import base64
 import json
 import re
 
@@ -182,3 +183,13 @@ def test_demo_identities_are_the_demo_crm_customers_with_their_crm_ids(realm):
     }
     assert set(in_keycloak).isdisjoint(in_ldap)
     assert {**in_keycloak, **in_ldap} == crm_emails
+
+
+def test_every_role_member_in_the_directory_is_a_directory_user_and_values_are_valid_ldif():
+    ldif = (ROOT / "deploy" / "openldap" / "bootstrap.ldif").read_text()
+    entries = set(re.findall(r"^dn: (.+)$", ldif, re.MULTILINE))
+    members = set(re.findall(r"^member: (.+)$", ldif, re.MULTILINE))
+    assert members and members <= entries
+    for encoded in re.findall(r"^\w+:: (\S+)$", ldif, re.MULTILINE):
+        base64.b64decode(encoded, validate=True).decode("utf-8")
+    assert ldif.isascii(), "RFC 2849: non-ASCII values must be base64-encoded"
