@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from portal.reports.formatting import DASH, limb_label, money, short_month_label, with_unit
+from portal.reports.formatting import limb_label, money, short_month_label, with_unit
 
 WIDTH = 640
 LABEL_WIDTH = 200
@@ -136,7 +136,8 @@ def payments_chart(report: dict) -> str:
                 short_month_label(point["month"]),
                 [
                     Bar(_decimal(point["successful_payments"]), money(point["successful_payments"])),
-                    Bar(unpaid, money(f"{unpaid:.2f}") if unpaid else DASH),
+                    # No label for a month without failures: a dozen dashes would only add noise.
+                    Bar(unpaid, money(f"{unpaid:.2f}") if unpaid else ""),
                 ],
             )
         )

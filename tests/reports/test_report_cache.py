@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from portal.reports.cache import PDF_LAYOUT_VERSION
 from portal.reports.clickhouse.client import chdb_path, clickhouse
 from portal.reports.models import EtlRun
 from tests.reports.conftest import DATA_AS_OF, insert_rows, record_etl_run, user_month_row
@@ -150,7 +151,8 @@ def test_pdf_cache_key_has_customer_month_version_language_and_layout(client, re
     client.get(PDF_URL, HTTP_ACCEPT_LANGUAGE="en")
     stored = sorted(p.name for p in (settings.REPORTS_STORAGE_ROOT / "reports").rglob("*.pdf"))
     run_id = EtlRun.objects.get().pk
-    assert stored == [f"etl{run_id}-en-layout1.pdf", f"etl{run_id}-ru-layout1.pdf"]
+    layout = PDF_LAYOUT_VERSION
+    assert stored == [f"etl{run_id}-en-layout{layout}.pdf", f"etl{run_id}-ru-layout{layout}.pdf"]
 
 
 def test_x_accel_redirect_hands_the_stored_file_to_nginx(client, reports_world, settings):
