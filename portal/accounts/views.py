@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from portal.accounts.backend import SIGN_IN_ERROR
+from portal.accounts.backend import INVALID_RESPONSE, PROVIDER_UNAVAILABLE, SIGN_IN_ERROR
 from portal.accounts.provider import ProviderUnavailable, oidc_configured, oidc_setting
 from portal.accounts.selectors import is_support_staff, linked_crm_user_id
 from portal.accounts.tokens import ID_TOKEN
@@ -76,7 +76,7 @@ class OIDCOnlyMixin:
             return super().dispatch(request, *args, **kwargs)
         except ProviderUnavailable:
             return render(
-                request, "accounts/sign_in_failed.html", {"reason": "provider_unavailable"}, status=503
+                request, "accounts/sign_in_failed.html", {"reason": PROVIDER_UNAVAILABLE}, status=503
             )
 
 
@@ -133,8 +133,9 @@ def signed_out(request):
 
 
 def sign_in_failed(request):
-    reason = request.session.pop(SIGN_IN_ERROR, "invalid_response")
-    return render(request, "accounts/sign_in_failed.html", {"reason": reason}, status=403)
+    reason = request.session.pop(SIGN_IN_ERROR, INVALID_RESPONSE)
+    status = 503 if reason == PROVIDER_UNAVAILABLE else 403
+    return render(request, "accounts/sign_in_failed.html", {"reason": reason}, status=status)
 
 
 @login_required

@@ -206,3 +206,18 @@ def test_provider_error_at_the_callback_signs_nobody_in(client, oidc):
 
     assert response["Location"] == "/accounts/sign-in-failed/"
     assert signed_in_user(client) is None
+
+
+def test_provider_unreachable_at_the_code_exchange_gets_a_clear_503(client, oidc):
+    authorization_url = start_sign_in(client)
+    oidc.next_sign_in("alice", **customer_claims(7))
+    code = oidc.authorize(authorization_url)
+    oidc.__exit__(None, None, None)  # the provider goes away before the portal exchanges the code
+
+    response = client.get("/oidc/callback/", {"code": code, "state": query_of(authorization_url)["state"]})
+    page = client.get(response["Location"])
+
+    assert response["Location"] == "/accounts/sign-in-failed/"
+    assert page.status_code == 503
+    assert "cannot be reached" in page.content.decode()
+    assert signed_in_user(client) is None
