@@ -86,6 +86,15 @@ def test_pdf_is_russian_by_default_with_page_numbers_and_data_as_of(client, repo
     assert "Период: 1 марта 2025 \u2013 31 марта 2025" in text
 
 
+def test_pdf_embeds_dejavu_for_every_text_including_page_numbers(client, reports_world):
+    client.force_login(reports_world.customer_a)
+    content = download(client, f"/api/reports/me/{MONTH}/pdf")
+    fonts = subprocess.run(["pdffonts", "-"], input=content, capture_output=True, check=True).stdout.decode()
+    names = [line.split()[0] for line in fonts.splitlines()[2:]]
+    assert names
+    assert all("DejaVu" in name for name in names), names
+
+
 def test_pdf_has_a_block_per_prosthesis_with_model_limb_and_status(client, reports_world):
     client.force_login(reports_world.customer_a)
     text = pdf_text(download(client, f"/api/reports/me/{MONTH}/pdf"))
