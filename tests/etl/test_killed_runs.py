@@ -136,3 +136,31 @@ def test_killing_the_run_etl_process_mid_run_and_running_again_gives_correct_mar
     assert next_run.status == EtlRun.Status.SUCCESS
     assert mart_rows(USER_MART)[(built["owner"].pk, "2024-02")]["total_payments"] == Decimal("0.00")
     assert_marts_equal_a_full_rebuild(NEXT_AS_OF)
+
+
+@etl_db
+def test_reports_can_be_read_while_an_etl_process_is_running(built):
+    """The ETL takes the embedded ClickHouse lock per step, not per run: reads get in between."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "run_etl", "--full", "--as-of", NEXT_AS_OF.date().isoformat()],
+        cwd=settings.BASE_DIR,
+        env=process_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    reads_during_run = 0
+    try:
+        while process.poll() is None:
+            with clickhouse(timeout=30) as client:
+                client.query(
+                    "SELECT count() FROM {db:Identifier}.{t:Identifier}",
+                    parameters={"db": settings.CLICKHOUSE_DATABASE, "t": USER_MART},
+                )
+            run = EtlRun.objects.order_by("-id").first()
+            if process.poll() is None and run.status == EtlRun.Status.RUNNING and run.steps:
+                reads_during_run += 1
+    finally:
+        process.wait(timeout=120)
+
+    assert process.returncode == 0
+    assert reads_during_run > 0
