@@ -69,6 +69,7 @@ def seed_demo_data(
             progress.rows[table] = len(rows)
         crm_loader.finish(list(CRM_MODELS.values()))
         report(progress)
+        telemetry_loader.prepare(list(TELEMETRY_MODELS.values()))
         for chunk in TelemetryStream(config, crm.devices).chunks():
             telemetry_loader.load("events", chunk.events)
             telemetry_loader.load("battery_metrics", chunk.readings)

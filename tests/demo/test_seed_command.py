@@ -1,15 +1,21 @@
 """``manage.py seed_demo`` against the real databases: loading, refusing, --reset, --if-empty."""
 
 import datetime as dt
+import json
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connections
 
 from portal.accounts.models import Account
 from portal.crm.models import Payment, Prosthetic, Subscription, SupportTicket, User
-from portal.demo.config import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, SUPPORT_GROUP, SUPPORT_LOGIN
+from portal.demo.config import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, SUPPORT_GROUP, SUPPORT_LOGIN, DemoConfig
+from portal.demo.crm_rows import build_crm
+from portal.demo.rows import BatteryReadingRow, EventRow
+from portal.demo.seeding import ALL_MODELS
+from portal.demo.telemetry_rows import TelemetryStream
 from portal.telemetry.models import BatteryMetric, Event
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -89,3 +95,28 @@ def test_demo_logins_without_demo_data_creates_nothing():
     call_command("demo_logins", stdout=out)
     assert "No demo data" in out.getvalue()
     assert not get_user_model().objects.filter(username=SUPPORT_LOGIN).exists()
+
+
+def test_loaded_rows_are_exactly_the_generated_rows():
+    seed("--seed", "5")
+    config = DemoConfig(seed=5, years=0.05, until=dt.date(2025, 6, 30))
+    crm = build_crm(config)
+    for table, rows in crm.tables().items():
+        model = ALL_MODELS[table]
+        assert list(model.objects.order_by("id").values_list(*rows[0]._fields)) == rows, table
+    chunk = next(TelemetryStream(config, crm.devices).chunks())
+    loaded_events = Event.objects.order_by("id")[: len(chunk.events)]
+    assert [(*event[:-1], json.loads(event[-1]) if event[-1] else None) for event in chunk.events] == list(
+        loaded_events.values_list(*EventRow._fields)
+    )
+    loaded_readings = BatteryMetric.objects.order_by("id")[: len(chunk.readings)]
+    assert chunk.readings == list(loaded_readings.values_list(*BatteryReadingRow._fields))
+
+
+def test_indexes_dropped_for_the_bulk_load_are_back_afterwards():
+    seed()
+    connection = connections["telemetry"]
+    for model in (Event, BatteryMetric):
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+        assert {index.name for index in model._meta.indexes} <= set(constraints)
