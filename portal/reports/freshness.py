@@ -9,6 +9,11 @@ A month's data version is the id of the latest successful run that recomputed it
 ``months_recomputed`` lists ``"YYYY-MM"``; a ``full`` run recomputes every month). A month no
 recorded run mentions takes the latest run's id, so it can only be re-rendered too often, never
 served stale. Without any run the version is the marts' ``data_as_of``.
+
+Why this cannot cache old figures under a new version: a run swaps its partitions in before it
+is marked successful, and a request reads the version before it reads ClickHouse. So a request
+that sees the new version reads swapped data; one that sees the old version may cache new figures
+under the old key, which nobody asks for once the new version is visible.
 """
 
 from __future__ import annotations
