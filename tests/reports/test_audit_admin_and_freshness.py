@@ -47,6 +47,12 @@ def test_staff_without_a_customer_link_get_a_lookup_form_that_opens_a_customer(c
     assert found.url == f"/reports/{reports_world.crm_b.pk}/"
 
 
+@pytest.mark.parametrize("customer", ["abc", "1/2", "-3"])
+def test_staff_lookup_with_a_malformed_id_is_a_400_page(client, reports_world, customer):
+    client.force_login(reports_world.staff)
+    assert client.get("/reports/", {"customer": customer}).status_code == 400
+
+
 def test_without_a_recorded_etl_run_the_marts_say_how_far_data_is_processed(client, reports_world):
     EtlRun.objects.all().delete()
     client.force_login(reports_world.customer_a)

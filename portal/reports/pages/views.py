@@ -14,6 +14,7 @@ from portal.reports.access.audit import Resource
 from portal.reports.access.gate import ME
 from portal.reports.access.mixins import ReportPageAccessMixin
 from portal.reports.building import month_list, month_report
+from portal.reports.errors import InvalidUserRef
 from portal.reports.months import parse_optional_month
 from portal.reports.pdf.download import month_pdf_response
 from portal.reports.presentation import month_page_context
@@ -48,8 +49,10 @@ class ReportsHome(MonthListPage):
         user = request.user
         if user.is_authenticated and is_support_staff(user) and linked_crm_user_id(user) is None:
             customer = request.GET.get("customer", "").strip()
-            if customer:
+            if customer.isascii() and customer.isdigit():
                 return redirect("reports:months", user_ref=customer)
+            if customer:
+                return self.error_page(request, InvalidUserRef(customer))
             return TemplateResponse(request, "reports/staff_home.html")
         return super().dispatch(request, *args, user_ref=ME, **kwargs)
 
