@@ -20,7 +20,8 @@ worker)
     ;;
 beat)
     exec celery -A workers beat --loglevel "${LOG_LEVEL:-INFO}" \
-        --scheduler django_celery_beat.schedulers:DatabaseScheduler --pidfile /tmp/celerybeat.pid
+        --scheduler django_celery_beat.schedulers:DatabaseScheduler \
+        --pidfile "${CELERY_BEAT_PIDFILE:-/tmp/celerybeat.pid}"
     ;;
 *)
     exec "$@"

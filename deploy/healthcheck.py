@@ -9,7 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-BEAT_PIDFILE = Path("/tmp/celerybeat.pid")  # noqa: S108 (set by deploy/entrypoint.sh, container-local)
+# Where deploy/entrypoint.sh tells beat to write its pid (container-local /tmp by default).
+BEAT_PIDFILE = Path(os.environ.get("CELERY_BEAT_PIDFILE", "/tmp/celerybeat.pid"))  # noqa: S108
 
 
 def web_is_healthy() -> bool:

@@ -6,6 +6,7 @@ temporary folder (the same commands run against PostgreSQL and ClickHouse in com
 import os
 import sqlite3
 import subprocess
+import time
 
 from tests.deploy.tools import ROOT
 
@@ -21,6 +22,7 @@ def clean_environment(data_dir) -> dict[str, str]:
         "DJANGO_SECRET_KEY": "entrypoint-test-" + "k" * 40,
         "DATA_DIR": str(data_dir),
         "STATIC_ROOT": str(data_dir / "static"),
+        "PYTHONUNBUFFERED": "1",  # as in the image
     }
 
 
@@ -52,3 +54,30 @@ def test_the_migrate_role_prepares_databases_schema_schedule_and_static_files(tm
         timeout=300,
     )
     assert "up to date" in again.stdout, again.stderr[-2000:]
+
+
+def test_the_beat_role_runs_the_database_scheduler_and_its_health_check_follows_it(tmp_path):
+    env = {**clean_environment(tmp_path), "CELERY_BEAT_PIDFILE": str(tmp_path / "beat.pid")}
+    migrate = ["python", "manage.py", "migrate", "--noinput"]
+    subprocess.run(migrate, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    check = ["python", "deploy/healthcheck.py", "beat"]
+    assert subprocess.run(check, cwd=ROOT, env=env, timeout=30, check=False).returncode == 1
+
+    log = tmp_path / "beat.log"
+    with log.open("wb") as output:
+        beat = subprocess.Popen(
+            ["sh", str(ENTRYPOINT), "beat"], cwd=ROOT, env=env, stdout=output, stderr=output
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while (
+            "DatabaseScheduler" not in log.read_text() and beat.poll() is None and time.monotonic() < deadline
+        ):
+            time.sleep(0.5)
+        assert "django_celery_beat.schedulers.DatabaseScheduler" in log.read_text()
+        healthy = subprocess.run(check, cwd=ROOT, env=env, timeout=30, check=False)
+        assert healthy.returncode == 0, log.read_text()
+    finally:
+        beat.terminate()
+        beat.wait(timeout=60)
+    assert subprocess.run(check, cwd=ROOT, env=env, timeout=30, check=False).returncode == 1
