@@ -15,8 +15,9 @@ web)
     exec gunicorn --config deploy/gunicorn.conf.py portal.wsgi:application
     ;;
 worker)
+    # The node name is the one the container's health check pings: celery@$HOSTNAME.
     exec celery -A workers worker --loglevel "${LOG_LEVEL:-INFO}" \
-        --concurrency "${CELERY_WORKER_CONCURRENCY:-2}"
+        --hostname "celery@${HOSTNAME:-$(hostname)}" --concurrency "${CELERY_WORKER_CONCURRENCY:-2}"
     ;;
 beat)
     exec celery -A workers beat --loglevel "${LOG_LEVEL:-INFO}" \

@@ -7,10 +7,21 @@ import os
 import sqlite3
 import subprocess
 import time
+import uuid
 
-from tests.deploy.tools import ROOT
+import redis
+
+from tests.deploy.tools import ROOT, require
 
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
 
 
 def clean_environment(data_dir) -> dict[str, str]:
@@ -81,3 +92,37 @@ def test_the_beat_role_runs_the_database_scheduler_and_its_health_check_follows_
         beat.terminate()
         beat.wait(timeout=60)
     assert subprocess.run(check, cwd=ROOT, env=env, timeout=30, check=False).returncode == 1
+
+
+def test_the_worker_role_answers_the_compose_health_check_ping(tmp_path):
+    require(redis_answers(REDIS_URL), f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
+    node = f"deploy-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **clean_environment(tmp_path),
+        "HOSTNAME": node,
+        "CELERY_BROKER_URL": REDIS_URL,
+        # A queue of its own: this worker must not take tasks meant for anyone else on this Redis.
+        "CELERY_TASK_DEFAULT_QUEUE": f"deploy-test-{node}",
+        "CELERY_WORKER_CONCURRENCY": "1",
+    }
+    # The health check of the worker service in docker-compose.yml.
+    ping = ["sh", "-c", 'celery -A workers inspect ping --timeout 5 -d "celery@$HOSTNAME"']
+    assert (
+        subprocess.run(ping, cwd=ROOT, env=env, capture_output=True, timeout=60, check=False).returncode != 0
+    )
+
+    log = tmp_path / "worker.log"
+    with log.open("wb") as output:
+        worker = subprocess.Popen(
+            ["sh", str(ENTRYPOINT), "worker"], cwd=ROOT, env=env, stdout=output, stderr=output
+        )
+    try:
+        deadline = time.monotonic() + 120
+        answered = False
+        while not answered and worker.poll() is None and time.monotonic() < deadline:
+            result = subprocess.run(ping, cwd=ROOT, env=env, capture_output=True, timeout=60, check=False)
+            answered = result.returncode == 0
+        assert answered, log.read_text()[-3000:]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
