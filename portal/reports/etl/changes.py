@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.reports.clickhouse.client import clickhouse
 from portal.reports.etl.context import RunContext
 from portal.reports.etl.expressions import months_between
 
@@ -79,23 +78,17 @@ def data_as_of_months(ctx: RunContext) -> set[dt.date]:
 
 
 def crm_months(client, ctx: RunContext, tables: tuple[str, ...]) -> set[dt.date]:
-    """Rule 2 for the given CRM tables."""
-    months = set()
-    for table in tables:
-        footprint = FOOTPRINTS[table]
-        rows = client.query(
-            f"""
-            SELECT DISTINCT tupleElement(change, 1)
-            FROM (
-                SELECT arrayJoin(arraySymmetricDifference(old.fp, new.fp)) AS change
-                FROM (SELECT id, {footprint} AS fp FROM {{db:Identifier}}.etl_{table}) AS old
-                FULL OUTER JOIN (SELECT id, {footprint} AS fp FROM {{db:Identifier}}.etl_{table}_next) AS new
-                    ON old.id = new.id
-            )""",
-            parameters=ctx.parameters(),
-        ).result_rows
-        months.update(month for (month,) in rows)
-    return months
+    """Rule 2 for the given CRM tables, in one query."""
+    per_table = [
+        f"""
+        SELECT tupleElement(arrayJoin(arraySymmetricDifference(old.fp, new.fp)), 1) AS month
+        FROM (SELECT id, {FOOTPRINTS[table]} AS fp FROM {{db:Identifier}}.etl_{table}) AS old
+        FULL OUTER JOIN (SELECT id, {FOOTPRINTS[table]} AS fp FROM {{db:Identifier}}.etl_{table}_next) AS new
+            ON old.id = new.id"""
+        for table in tables
+    ]
+    query = f"SELECT DISTINCT month FROM ({' UNION ALL '.join(per_table)})"
+    return {month for (month,) in client.query(query, parameters=ctx.parameters()).result_rows}
 
 
 _VISIBLE = (
@@ -145,15 +138,14 @@ def telemetry_months(client, ctx: RunContext) -> set[dt.date]:
     return {month for (month,) in rows}
 
 
-def months_to_recompute(ctx: RunContext, *, mart: str) -> set[dt.date]:
+def months_to_recompute(client, ctx: RunContext, *, mart: str) -> set[dt.date]:
     """Rules 1-3 for one mart ("user" or "prosthetic") of a nightly run."""
     months = data_as_of_months(ctx)
-    with clickhouse() as client:
-        if mart == "user":
-            months |= crm_months(client, ctx, USER_MART_SOURCES)
-        else:
-            months |= crm_months(client, ctx, PROSTHETIC_MART_SOURCES)
-            months |= telemetry_months(client, ctx)
+    if mart == "user":
+        months |= crm_months(client, ctx, USER_MART_SOURCES)
+    else:
+        months |= crm_months(client, ctx, PROSTHETIC_MART_SOURCES)
+        months |= telemetry_months(client, ctx)
     last = last_month(ctx.data_as_of)
     return {m for m in months if m <= last}
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from portal.reports.clickhouse.client import clickhouse
-from portal.reports.etl.context import RunContext
+from portal.reports.etl.context import RunContext, ch_time
+from portal.reports.etl.session import etl_clickhouse
 from portal.reports.etl.sources import SourceDatabase, crm
 
 
@@ -55,15 +55,17 @@ CRM_TABLES = (
 
 def extract_crm(ctx: RunContext) -> dict:
     source = crm()
-    tables = {}
-    watermarks = {}
-    with clickhouse() as client:
+    with etl_clickhouse() as client:
         client.command(
             "TRUNCATE TABLE IF EXISTS {db:Identifier}.etl_crm_ids", parameters={"db": ctx.database}
         )
         for table in CRM_TABLES:
-            tables[table.name] = _extract_table(client, ctx, source, table)
-            watermarks[table.name] = _watermark(client, ctx, table)
+            _extract_table(client, ctx, source, table)
+        tables = _table_figures(client, ctx)
+    watermarks = {
+        name: capped_watermark(figures.pop("latest"), ctx, previous=ctx.baseline_watermarks.get(name))
+        for name, figures in tables.items()
+    }
     return {
         "read": sum(t["changed"] + t["ids"] for t in tables.values()),
         "written": sum(t["rows"] for t in tables.values()),
@@ -72,7 +74,7 @@ def extract_crm(ctx: RunContext) -> dict:
     }
 
 
-def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: CrmTable) -> dict:
+def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: CrmTable) -> None:
     params = {**ctx.parameters(), **source.parameters()}
     source.make_visible()
     client.command(f"TRUNCATE TABLE {{db:Identifier}}.{table.next}", parameters=params)
@@ -90,37 +92,42 @@ def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: CrmTa
         f"SELECT {select} FROM (SELECT * FROM {source.table(table.name)} {where})",
         parameters=params,
     )
-    changed = _count(client, table.next, params)
-    ids = 0
-    if since is not None:
-        client.command(
-            f"INSERT INTO {{db:Identifier}}.etl_crm_ids (source_table, id) "
-            f"SELECT '{table.name}', toInt64(id) FROM {source.table(table.name)}",
-            parameters=params,
+    if since is None:
+        return
+    client.command(
+        f"INSERT INTO {{db:Identifier}}.etl_crm_ids (source_table, id) "
+        f"SELECT '{table.name}', toInt64(id) FROM {source.table(table.name)}",
+        parameters=params,
+    )
+    client.command(
+        f"INSERT INTO {{db:Identifier}}.{table.next} SELECT * FROM {{db:Identifier}}.{table.committed} "
+        f"WHERE id IN (SELECT id FROM {{db:Identifier}}.etl_crm_ids WHERE source_table = '{table.name}') "
+        f"AND id NOT IN (SELECT id FROM {{db:Identifier}}.{table.next})",
+        parameters=params,
+    )
+
+
+def _table_figures(client, ctx: RunContext) -> dict[str, dict]:
+    """Per CRM table, in one query: rows read from the source (changed since the watermark), ids
+    listed, rows in this run's copy, and the latest updated_at."""
+    parts = []
+    params = ctx.parameters()
+    for table in CRM_TABLES:
+        since = ctx.watermark(table.name)
+        changed = "count()"
+        if since is not None:
+            params[f"since_{table.name}"] = ch_time(since)
+            changed = f"countIf(updated_at > {{since_{table.name}:DateTime64(6, 'UTC')}})"
+        parts.append(
+            f"SELECT '{table.name}', {changed}, "
+            f"(SELECT count() FROM {{db:Identifier}}.etl_crm_ids WHERE source_table = '{table.name}'), "
+            f"count(), max(updated_at) FROM {{db:Identifier}}.{table.next}"
         )
-        client.command(
-            f"INSERT INTO {{db:Identifier}}.{table.next} SELECT * FROM {{db:Identifier}}.{table.committed} "
-            f"WHERE id IN (SELECT id FROM {{db:Identifier}}.etl_crm_ids WHERE source_table = '{table.name}') "
-            f"AND id NOT IN (SELECT id FROM {{db:Identifier}}.{table.next})",
-            parameters=params,
-        )
-        ids = client.query(
-            "SELECT count() FROM {db:Identifier}.etl_crm_ids WHERE source_table = {t:String}",
-            parameters={**params, "t": table.name},
-        ).result_rows[0][0]
-    return {"changed": changed, "ids": ids, "rows": _count(client, table.next, params)}
-
-
-def _count(client, table: str, params: dict) -> int:
-    return client.query(f"SELECT count() FROM {{db:Identifier}}.{table}", parameters=params).result_rows[0][0]
-
-
-def _watermark(client, ctx: RunContext, table: CrmTable) -> str:
-    """The latest updated_at read: the next nightly run reads from here, minus an overlap."""
-    latest = client.query(
-        f"SELECT max(updated_at) FROM {{db:Identifier}}.{table.next}", parameters={"db": ctx.database}
-    ).result_rows[0][0]
-    return capped_watermark(latest, ctx, previous=ctx.baseline_watermarks.get(table.name))
+    rows = client.query(" UNION ALL ".join(parts), parameters=params).result_rows
+    return {
+        name: {"changed": changed, "ids": ids, "rows": count, "latest": latest}
+        for name, changed, ids, count, latest in rows
+    }
 
 
 def capped_watermark(latest: dt.datetime, ctx: RunContext, *, previous: str | None) -> str:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 
-from portal.reports.clickhouse.client import clickhouse
 from portal.reports.clickhouse.schema import local_table, on_cluster
 from portal.reports.etl.context import RunContext
 from portal.reports.etl.crm import CRM_TABLES
+from portal.reports.etl.session import etl_clickhouse
 
 _PARTITION_ID = re.compile(r"^\d{6}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -33,13 +33,11 @@ MARTS = (
 
 def load(ctx: RunContext) -> dict:
     marts = {}
-    for mart, stage, transform_step in MARTS:
-        months = ctx.steps[transform_step]["months"]
-        # One lock per mart: report reads get the embedded ClickHouse in between.
-        with clickhouse() as client:
+    with etl_clickhouse() as client:
+        for mart, stage, transform_step in MARTS:
+            months = ctx.steps[transform_step]["months"]
             marts[mart] = swap_months(client, ctx, mart=mart, stage=stage, months=months)
-    if not ctx.is_range:
-        with clickhouse() as client:
+        if not ctx.is_range:
             commit_crm_copy(client, ctx)
     return {
         "read": sum(m["written"] for m in marts.values()),

@@ -8,6 +8,7 @@ both go through here, so they behave the same.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from portal.reports.etl import runs
@@ -39,6 +40,7 @@ STEP_TITLES = {
 def run_step(run_id: int, step: str, *, token: str) -> dict:
     run = runs.claim(run_id, token=token)
     ctx = RunContext.of(run)
+    started = time.perf_counter()
     with runs.heartbeat(run_id):
         try:
             stats = STEPS[step](ctx)
@@ -47,6 +49,7 @@ def run_step(run_id: int, step: str, *, token: str) -> dict:
             if transient is exc:
                 raise
             raise transient from exc
+    stats["seconds"] = round(time.perf_counter() - started, 3)
     runs.record_step(run_id, step, stats)
     if step == "load":
         _finish(run_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.reports.clickhouse.client import clickhouse
 from portal.reports.etl import changes
 from portal.reports.etl.context import RunContext
 
@@ -16,25 +15,24 @@ FIRST_MONTH_SOURCES = {
 }
 
 
-def months_for(ctx: RunContext, *, mart: str) -> list[dt.date]:
+def months_for(client, ctx: RunContext, *, mart: str) -> list[dt.date]:
     last = changes.last_month(ctx.data_as_of)
     if ctx.is_full:
-        months = _month_range(_first_month(ctx, mart) or last, last)
+        months = _month_range(_first_month(client, ctx, mart) or last, last)
     elif ctx.is_range:
         months = _month_range(ctx.month_from, min(ctx.month_to, last))
     else:
-        months = changes.months_to_recompute(ctx, mart=mart)
+        months = changes.months_to_recompute(client, ctx, mart=mart)
     return sorted(months)
 
 
-def _first_month(ctx: RunContext, mart: str) -> dt.date | None:
+def _first_month(client, ctx: RunContext, mart: str) -> dt.date | None:
     table, column = FIRST_MONTH_SOURCES[mart]
-    with clickhouse() as client:
-        ((first, count),) = client.query(
-            f"SELECT toStartOfMonth(min({column})), count() FROM {{db:Identifier}}.{table} "
-            f"WHERE {column} < {{data_as_of:DateTime64(6, 'UTC')}}",
-            parameters=ctx.parameters(),
-        ).result_rows
+    ((first, count),) = client.query(
+        f"SELECT toStartOfMonth(min({column})), count() FROM {{db:Identifier}}.{table} "
+        f"WHERE {column} < {{data_as_of:DateTime64(6, 'UTC')}}",
+        parameters=ctx.parameters(),
+    ).result_rows
     return first if count else None
 
 

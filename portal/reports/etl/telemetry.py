@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.reports.clickhouse.client import clickhouse
 from portal.reports.etl.context import RunContext
 from portal.reports.etl.crm import capped_watermark
+from portal.reports.etl.session import etl_clickhouse
 from portal.reports.etl.sources import SourceDatabase, telemetry
 
 FUTURE_TOLERANCE = "INTERVAL 1 DAY"
@@ -130,11 +130,13 @@ def extract_telemetry(ctx: RunContext) -> dict:
     tables, rejected, watermarks = {}, {}, {}
     for table in TELEMETRY_TABLES:
         # One lock per table: report reads get the embedded ClickHouse in between.
-        with clickhouse() as client:
-            tables[table.name] = _extract_table(client, ctx, source, table)
-            for reason, count in _rejections(client, ctx, table).items():
-                rejected[f"{table.name}.{reason}"] = count
+        with etl_clickhouse() as client:
+            read = _extract_table(client, ctx, source, table)
+            loaded = _loaded_rows_by_reason(client, ctx, table)
             watermarks[table.name] = _watermark(client, ctx, table)
+        written = sum(loaded.values())
+        tables[table.name] = {"read": written if read is None else read, "written": written}
+        rejected.update({f"{table.name}.{reason}": n for reason, n in loaded.items() if reason})
     return {
         "read": sum(t["read"] for t in tables.values()),
         "written": sum(t["written"] for t in tables.values()),
@@ -144,7 +146,8 @@ def extract_telemetry(ctx: RunContext) -> dict:
     }
 
 
-def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: TelemetryTable) -> dict:
+def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: TelemetryTable) -> int | None:
+    """Copies the new rows; returns how many source rows were read (None: all, a full copy)."""
     params = {**ctx.parameters(), **source.parameters()}
     source.make_visible()
     since = ctx.watermark(table.name)
@@ -164,8 +167,7 @@ def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: Telem
             parameters=params,
         )
         client.command(f"TRUNCATE TABLE {{db:Identifier}}.{staging}", parameters=params)
-        written = _count_run_rows(client, table, params)
-        return {"read": written, "written": written}
+        return None
     # Rows in the overlap that an earlier run already copied are skipped by id.
     client.command(
         f"INSERT INTO {{db:Identifier}}.{table.target} ({columns}) "
@@ -174,25 +176,19 @@ def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: Telem
         f"WHERE received_at >= {{since_time:DateTime64(6, 'UTC')}})",
         parameters=params,
     )
-    read = client.query(f"SELECT count() FROM ({rows})", parameters=params).result_rows[0][0]
-    return {"read": read, "written": _count_run_rows(client, table, params)}
+    return client.query(f"SELECT count() FROM ({rows})", parameters=params).result_rows[0][0]
 
 
-def _count_run_rows(client, table: TelemetryTable, params: dict) -> int:
-    return client.query(
-        f"SELECT count() FROM {{db:Identifier}}.{table.target} WHERE run_id = {{run_id:UInt64}}",
-        parameters=params,
-    ).result_rows[0][0]
-
-
-def _rejections(client, ctx: RunContext, table: TelemetryTable) -> dict[str, int]:
+def _loaded_rows_by_reason(client, ctx: RunContext, table: TelemetryTable) -> dict[str, int]:
+    """Rows this run copied, by rejection reason ('' = valid)."""
     rows = client.query(
         f"""
-        SELECT if(reject_reason != '', reject_reason, 'unknown_prosthetic') AS reason, count()
+        SELECT multiIf(reject_reason != '', reject_reason,
+                       prosthetic_id NOT IN (SELECT id FROM {{db:Identifier}}.etl_prosthetics_next),
+                       'unknown_prosthetic', '') AS reason,
+               count()
         FROM {{db:Identifier}}.{table.target}
         WHERE run_id = {{run_id:UInt64}}
-          AND (reject_reason != ''
-               OR prosthetic_id NOT IN (SELECT id FROM {{db:Identifier}}.etl_prosthetics_next))
         GROUP BY reason ORDER BY reason""",
         parameters=ctx.parameters(),
     ).result_rows

@@ -28,7 +28,6 @@ from __future__ import annotations
 from portal.reports.etl.changes import DAO, LAST_MONTH
 from portal.reports.etl.context import RunContext
 from portal.reports.etl.expressions import month_end_capped, month_start_time, months_between, rounded_ratio
-from portal.reports.etl.plan import months_for
 from portal.reports.etl.transform_users import build_stage
 
 MONTHS = "{months:Array(Date)}"
@@ -142,5 +141,4 @@ SETTINGS join_use_nulls = 0
 
 
 def transform_prosthetic_metrics(ctx: RunContext) -> dict:
-    months = months_for(ctx, mart="prosthetic")
-    return build_stage(ctx, stage=STAGE, sql=PROSTHETIC_MONTHLY_METRICS_SQL, months=months)
+    return build_stage(ctx, mart="prosthetic", stage=STAGE, sql=PROSTHETIC_MONTHLY_METRICS_SQL)

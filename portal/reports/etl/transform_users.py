@@ -15,12 +15,12 @@
 
 from __future__ import annotations
 
-from portal.reports.clickhouse.client import clickhouse
 from portal.reports.clickhouse.schema import local_table, on_cluster
 from portal.reports.etl.changes import DAO, LAST_MONTH
 from portal.reports.etl.context import RunContext
 from portal.reports.etl.expressions import months_between
 from portal.reports.etl.plan import format_months, months_for
+from portal.reports.etl.session import etl_clickhouse
 
 MONTHS = "{months:Array(Date)}"
 STAGE = "etl_stage_user_monthly_metrics"
@@ -82,17 +82,17 @@ SETTINGS join_use_nulls = 0
 
 
 def transform_user_metrics(ctx: RunContext) -> dict:
-    months = months_for(ctx, mart="user")
-    return build_stage(ctx, stage=STAGE, sql=USER_MONTHLY_METRICS_SQL, months=months)
+    return build_stage(ctx, mart="user", stage=STAGE, sql=USER_MONTHLY_METRICS_SQL)
 
 
-def build_stage(ctx: RunContext, *, stage: str, sql: str, months: list) -> dict:
-    """Empty the staging table and fill it with the given months; one lock for the batch.
+def build_stage(ctx: RunContext, *, mart: str, stage: str, sql: str) -> dict:
+    """Decide the months, empty the staging table and fill it with them; one lock for the step.
 
     On a cluster the insert goes through the Distributed staging table, synchronously, so every
     shard holds its users' rows before the load step swaps them in."""
-    params = {**ctx.parameters(), "months": months}
-    with clickhouse() as client:
+    with etl_clickhouse() as client:
+        months = months_for(client, ctx, mart=mart)
+        params = {**ctx.parameters(), "months": months}
         client.command(
             f"TRUNCATE TABLE {{db:Identifier}}.{local_table(stage)} {on_cluster()}", parameters=params
         )
