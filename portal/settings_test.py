@@ -10,7 +10,10 @@ os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix=f"bionicpro-test-{_RUN
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + _RUN_ID * 4)
 
 from portal.settings import *  # noqa: E402,F403
-from portal.settings import DATA_DIR, DATABASES  # noqa: E402
+from portal.settings import DATA_DIR, DATABASES, STATIC_ROOT  # noqa: E402
+
+# WhiteNoise warns on every request when its root is missing; tests never collect static files.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 for _alias, _db in DATABASES.items():
     if _db["ENGINE"] == "django.db.backends.sqlite3":
