@@ -120,3 +120,13 @@ def test_indexes_dropped_for_the_bulk_load_are_back_afterwards():
         with connection.cursor() as cursor:
             constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
         assert {index.name for index in model._meta.indexes} <= set(constraints)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--scale", "0"], "scale"), (["--years", "0"], "years"), (["--until", "2025-13-01"], "YYYY-MM-DD")],
+)
+def test_bad_arguments_are_refused_with_a_clear_message(args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("seed_demo", *args)
+    assert not any(counts().values())

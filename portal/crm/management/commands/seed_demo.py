@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: deterministic demo data for the CRM and telemetry databases."""
 
+import argparse
 import datetime as dt
 import time
 
@@ -17,7 +18,7 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as error:
-        raise CommandError(f"--until wants a date as YYYY-MM-DD, got {value!r}") from error
+        raise argparse.ArgumentTypeError(f"wants a date as YYYY-MM-DD, got {value!r}") from error
 
 
 class Command(BaseCommand):
