@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 
 from portal.reports.months import format_month
 
-PDF_LAYOUT_VERSION = 2
+PDF_LAYOUT_VERSION = 3
 JSON_LAYOUT_VERSION = 1
 JSON_CACHE_SECONDS = 7 * 24 * 3600
 
