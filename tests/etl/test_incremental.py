@@ -182,3 +182,15 @@ def test_a_range_run_rebuilds_only_its_months_and_the_next_nightly_run_still_see
     assert nightly.months_recomputed == ["2024-01", "2024-02", "2024-03"]
     assert mart_rows(PROSTHETIC_MART)[(world["arm"].pk, "2024-02")]["error_count"] == 1
     assert_marts_equal_a_full_rebuild(NEXT_AS_OF)
+
+
+@etl_db
+def test_a_run_with_an_earlier_data_as_of_drops_the_months_that_no_longer_began(world):
+    run_etl(data_as_of=utc(2024, 4, 2))
+    assert (world["arm"].pk, "2024-04") in mart_rows(PROSTHETIC_MART)
+
+    run = run_etl(data_as_of=NEXT_AS_OF)
+
+    assert run.months_recomputed == ["2024-03", "2024-04"]
+    assert max(month for _id, month in mart_rows(PROSTHETIC_MART)) == "2024-03"
+    assert_marts_equal_a_full_rebuild(NEXT_AS_OF)

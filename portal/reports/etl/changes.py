@@ -140,14 +140,14 @@ def telemetry_months(client, ctx: RunContext) -> set[dt.date]:
 
 def months_to_recompute(client, ctx: RunContext, *, mart: str) -> set[dt.date]:
     """Rules 1-3 for one mart ("user" or "prosthetic") of a nightly run."""
-    months = data_as_of_months(ctx)
     if mart == "user":
-        months |= crm_months(client, ctx, USER_MART_SOURCES)
+        months = crm_months(client, ctx, USER_MART_SOURCES)
     else:
-        months |= crm_months(client, ctx, PROSTHETIC_MART_SOURCES)
-        months |= telemetry_months(client, ctx)
+        months = crm_months(client, ctx, PROSTHETIC_MART_SOURCES) | telemetry_months(client, ctx)
     last = last_month(ctx.data_as_of)
-    return {m for m in months if m <= last}
+    # Months past the last one are kept only from rule 1: when data_as_of moved back (a backfill
+    # with an earlier --as-of), rebuilding them empty drops the rows that no longer belong.
+    return {m for m in months if m <= last} | data_as_of_months(ctx)
 
 
 def last_month(data_as_of: dt.datetime) -> dt.date:
