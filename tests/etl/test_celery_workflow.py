@@ -124,3 +124,20 @@ def test_the_five_step_chain_runs_through_a_real_broker_and_worker(etl_clickhous
     assert set(run.steps) == set(pipeline.STEPS)
     assert run.celery_task_id.startswith("chain-")
     assert mart_rows(PROSTHETIC_MART)[(arm.pk, "2024-02")]["power_on_count"] == 1
+
+
+@etl_db
+def test_an_unreachable_source_database_raises_the_retryable_error(etl_clickhouse, settings):
+    from portal.reports.etl.sources import SourceDatabase
+
+    if SourceDatabase("crm").kind != "postgresql":
+        pytest.skip("only a PostgreSQL source can be made unreachable to ClickHouse alone")
+    settings.ETL_SOURCE_HOST = "127.0.0.1:1"  # nothing listens there
+    settings.ETL_SOURCE_PASSWORD = "s3cret-source-password"
+    run = runs.create_run(trigger=EtlRun.Trigger.SCHEDULE, data_as_of=utc(2024, 3, 1))
+
+    with pytest.raises(SourceUnavailable) as raised:
+        pipeline.run_step(run.pk, "extract_crm", token="chain-test")
+
+    assert "POSTGRESQL_CONNECTION_FAILURE" in str(raised.value)
+    assert "s3cret-source-password" not in pipeline.describe_error(raised.value)
