@@ -90,16 +90,19 @@ def _progress(console: Console) -> Progress:
 
 def _reporter(progress: Progress):
     tasks = {
-        step: progress.add_task(title, total=1, figures="") for step, title in pipeline.STEP_TITLES.items()
+        step: progress.add_task(title, total=1, figures="", start=False)
+        for step, title in pipeline.STEP_TITLES.items()
     }
 
     def on_step(step: str, stats: dict | None) -> None:
         if stats is None:
             progress.start_task(tasks[step])
             return
-        figures = f"read {stats.get('read', 0):,}, written {stats.get('written', 0):,}"
+        parts = [f"read {stats['read']:,}"] if "read" in stats else []
+        parts.append(f"written {stats.get('written', 0):,}")
         if stats.get("months") is not None:
-            figures += f", {len(stats['months'])} month(s)"
+            parts.append(f"{len(stats['months'])} month(s)")
+        figures = ", ".join(parts)
         progress.update(tasks[step], completed=1, figures=figures)
 
     return on_step
