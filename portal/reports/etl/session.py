@@ -8,13 +8,10 @@ from contextlib import contextmanager
 
 from portal.reports.clickhouse.client import clickhouse
 
-# Two threads and ~256k-row insert blocks: the machine has two cores, and bigger blocks only add
-# memory (the embedded ClickHouse shares the worker's process) without making loads faster.
-ETL_SETTINGS = {
-    "max_threads": 2,
-    "min_insert_block_size_rows": 262_144,
-    "min_insert_block_size_bytes": 64 * 1024 * 1024,
-}
+# At most two threads per query: the embedded ClickHouse shares the worker's process and machine
+# (two cores here), and more threads only add memory. Insert block sizes stay at their defaults:
+# smaller blocks mean more parts and background merges competing with the load itself.
+ETL_SETTINGS = {"max_threads": 2}
 
 
 @contextmanager
