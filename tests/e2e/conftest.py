@@ -113,7 +113,9 @@ def portal_environment() -> dict:
     return env
 
 
-@pytest.fixture(scope="session")
+# Module scope: the processes, the browser and the asyncio-unsafe allowance end with the e2e modules
+# instead of staying around for the rest of the run.
+@pytest.fixture(scope="module")
 def e2e_stack(e2e_tools, django_db_setup, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp("e2e")
     accounts_file = work_dir / "accounts.json"
@@ -144,7 +146,7 @@ def e2e_stack(e2e_tools, django_db_setup, tmp_path_factory):
     provider.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(e2e_tools):
     from playwright.sync_api import sync_playwright
 
