@@ -36,6 +36,13 @@ def sign_out(page, stack) -> None:
 
 def test_customer_signs_in_reads_own_reports_and_signs_out_everywhere(page, e2e_stack, world):
     portal = e2e_stack.portal.url
+    blocked_by_csp = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked_by_csp.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     page.goto(f"{portal}/reports/")
     sign_in_at_provider(page, e2e_stack, "alice")
 
@@ -72,6 +79,8 @@ def test_customer_signs_in_reads_own_reports_and_signs_out_everywhere(page, e2e_
     assert page.request.get(f"{portal}/api/reports/me/").status == 401
     page.goto(f"{portal}/reports/")
     expect(page.locator("input[name=login]")).to_be_visible()
+    # The portal's pages work under its Content-Security-Policy (the provider's pages send none).
+    assert blocked_by_csp == []
 
 
 def test_expiring_access_token_is_renewed_and_a_revoked_session_ends(page, e2e_stack, world):
