@@ -120,6 +120,9 @@ class PortalOIDCBackend(OIDCAuthenticationBackend):
         except AccountLinkRefused as exc:
             remember_failure(getattr(self, "request", None), exc.reason)
             raise
+        if not user.is_active:
+            # Deactivated in the portal: neither a browser sign-in nor a bearer token gets in.
+            raise SuspiciousOperation("portal user is deactivated")
         roles = roles_from_claims(claims, settings.OIDC_ROLES_CLAIM)
         sync_roles(user, roles)
         Account.objects.filter(user=user).update(roles=sorted(roles))

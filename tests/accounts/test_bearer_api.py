@@ -73,3 +73,15 @@ def test_without_oidc_a_bearer_token_is_not_accepted(client, reports_world):
     response = client.get("/api/reports/me/", **bearer("any-token"))
 
     assert response.status_code in (401, 403)
+
+
+def test_a_deactivated_portal_user_is_refused_with_a_valid_token(client, oidc, reports_world):
+    token = customer_token(oidc, "alice", reports_world.crm_a.pk)
+    client.get("/api/reports/me/", **bearer(token))
+    user = Account.objects.get(oidc_subject="alice").user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+    response = client.get("/api/reports/me/", **bearer(token))
+
+    assert response.status_code == 401

@@ -165,3 +165,16 @@ def test_staff_without_crm_link_go_where_they_asked(client, oidc):
     response = sign_in(client, oidc, "sam", next_url="/admin/", **staff_claims("support"))
 
     assert response["Location"] == "/admin/"
+
+
+def test_a_deactivated_portal_user_cannot_sign_in(client, oidc):
+    sign_in(client, oidc, "alice", **customer_claims(7))
+    client.logout()
+    user = user_of("alice")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+    response = sign_in(client, oidc, "alice", **customer_claims(7))
+
+    assert response["Location"] == "/accounts/sign-in-failed/"
+    assert "_auth_user_id" not in client.session
