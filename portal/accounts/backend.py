@@ -26,6 +26,7 @@ from portal.accounts.tokens import store_tokens
 
 logger = logging.getLogger(__name__)
 
+OIDC_BACKEND = "portal.accounts.backend.PortalOIDCBackend"
 # Session key of the reason the last sign-in was refused, shown on the "sign-in refused" page.
 SIGN_IN_ERROR = "accounts_sign_in_error"
 INVALID_RESPONSE = "invalid_response"

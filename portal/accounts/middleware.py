@@ -12,12 +12,12 @@ from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.core.cache import cache
 
+from portal.accounts.backend import OIDC_BACKEND
 from portal.accounts.renewal import renew_session
 from portal.accounts.tokens import TokenRenewalFailed, access_token_due
 
 logger = logging.getLogger(__name__)
 
-OIDC_BACKEND = "portal.accounts.backend.PortalOIDCBackend"
 RENEWAL_LOCK_SECONDS = 30
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from portal.accounts.backend import INVALID_RESPONSE, PROVIDER_UNAVAILABLE, SIGN_IN_ERROR
+from portal.accounts.backend import INVALID_RESPONSE, OIDC_BACKEND, PROVIDER_UNAVAILABLE, SIGN_IN_ERROR
 from portal.accounts.provider import ProviderUnavailable, oidc_configured, oidc_setting
 from portal.accounts.selectors import is_support_staff, linked_crm_user_id
 from portal.accounts.tokens import ID_TOKEN
@@ -65,6 +65,8 @@ class OIDCOnlyMixin:
     get_settings = staticmethod(oidc_setting)
 
     def __init__(self, **kwargs):
+        # mozilla-django-oidc reads the provider's endpoints here; that waits for dispatch, which
+        # can first answer 404 (not configured) or 503 (provider unreachable).
         View.__init__(self, **kwargs)
 
     def dispatch(self, request, *args, **kwargs):
@@ -97,7 +99,7 @@ class SignInCallbackView(OIDCOnlyMixin, OIDCAuthenticationCallbackView):
 
     def login_success(self):
         # Always log in, even when the same user re-authenticates: it rotates the session id.
-        auth.login(self.request, self.user, backend="portal.accounts.backend.PortalOIDCBackend")
+        auth.login(self.request, self.user, backend=OIDC_BACKEND)
         if not is_support_staff(self.user) and linked_crm_user_id(self.user) is None:
             return HttpResponseRedirect(reverse("no_crm_link"))
         next_url = self.request.session.pop("oidc_login_next", None)
