@@ -45,6 +45,23 @@ def _valid(time: str) -> str:
 
 
 OUTAGE_MONTHS = months_between("toStartOfMonth(start_at)", "toStartOfMonth(end_at - INTERVAL 1 MICROSECOND)")
+FIRST_MONTH_START = f"toDateTime64(arrayMin({MONTHS}), 6, 'UTC')"
+# The critical_error/power_on events from the first month rebuilt on; a prosthesis that is inside
+# an outage when that month starts (its last earlier such event is a critical_error) gets a
+# stand-in critical_error at the month's start, ordered before any real event at that instant.
+# Sorting only these, not every edge since activation, keeps a nightly run cheap.
+OUTAGE_EDGES = f"""
+    SELECT prosthetic_id, event_type, occurred_at, id
+    FROM {{db:Identifier}}.etl_events
+    WHERE {_valid("occurred_at")} AND event_type IN ('critical_error', 'power_on')
+        AND occurred_at >= {FIRST_MONTH_START}
+    UNION ALL
+    SELECT prosthetic_id, 'critical_error', {FIRST_MONTH_START}, toInt64(-1)
+    FROM {{db:Identifier}}.etl_events
+    WHERE {_valid("occurred_at")} AND event_type IN ('critical_error', 'power_on')
+        AND occurred_at < {FIRST_MONTH_START}
+    GROUP BY prosthetic_id
+    HAVING argMax(event_type, (occurred_at, id)) = 'critical_error'"""
 INTERVAL_US = f"dateDiff('microsecond', {month_start_time('pm.month')}, {month_end_capped('pm.month', DAO)})"
 
 PROSTHETIC_MONTHLY_METRICS_SQL = f"""
@@ -127,8 +144,7 @@ LEFT JOIN (
         FROM (
             SELECT prosthetic_id, event_type, occurred_at AS start_at,
                 ifNull(leadInFrame(toNullable(occurred_at)) OVER w, {DAO}) AS end_at
-            FROM {{db:Identifier}}.etl_events
-            WHERE {_valid("occurred_at")} AND event_type IN ('critical_error', 'power_on')
+            FROM ({OUTAGE_EDGES})
             WINDOW w AS {NEXT_IN_SEQUENCE}
         )
         WHERE event_type = 'critical_error' AND end_at > start_at
