@@ -5,6 +5,7 @@ COUNT (estimated paging), newest first by primary key, filters that need no scan
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.crm.models import Prosthetic
 from portal.telemetry.models import BatteryMetric, Event
 from portal.telemetry.paging import EstimatedCountPaginator
@@ -31,7 +32,7 @@ class ProstheticFilter(admin.SimpleListFilter):
         return queryset.filter(prosthetic_id=int(value))
 
 
-class TelemetryAdmin(admin.ModelAdmin):
+class TelemetryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 100
@@ -54,15 +55,6 @@ class TelemetryAdmin(admin.ModelAdmin):
         if prosthetic_id is None:
             return queryset.none(), False
         return queryset.filter(prosthetic_id=prosthetic_id), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Event)

@@ -2,22 +2,14 @@
 
 from django.contrib import admin
 
+from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.reports.models import ReportAccessLog
 
 
 @admin.register(ReportAccessLog)
-class ReportAccessLogAdmin(admin.ModelAdmin):
+class ReportAccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("accessed_at", "accessed_by", "crm_user_id", "month", "resource", "channel")
     list_filter = ("resource", "channel", "accessed_at")
     search_fields = ("accessed_by__username", "accessed_by__email", "=crm_user_id")
     date_hierarchy = "accessed_at"
     list_select_related = ("accessed_by",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

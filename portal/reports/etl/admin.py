@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_mixins import ReadOnlyAdminMixin
 from portal.reports.etl import runs
 from portal.reports.etl.pipeline import STEP_TITLES
 from portal.reports.models import EtlRun
@@ -32,7 +33,7 @@ def queue_run(*, mode: str, month_from=None, month_to=None) -> EtlRun:
 
 
 @admin.register(EtlRun)
-class EtlRunAdmin(admin.ModelAdmin):
+class EtlRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/reports/etlrun/change_list.html"
     list_display = (
         "id",
@@ -72,15 +73,6 @@ class EtlRunAdmin(admin.ModelAdmin):
         "celery_task_id",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def may_queue(self, request) -> bool:
         return request.user.has_perm("reports.add_etlrun")
