@@ -89,13 +89,14 @@ DATABASES = {
     "telemetry": env.db("TELEMETRY_DATABASE_URL", default=_sqlite_url("telemetry")),
 }
 for _alias, _db in DATABASES.items():
+    # Connections are kept between requests (per thread): opening one costs more than a cached
+    # report request's whole query work.
+    _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    _db["CONN_HEALTH_CHECKS"] = True
     if _db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web process read while the seeder or the worker writes.
         _db.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
         _db["OPTIONS"]["timeout"] = 20
-    else:
-        _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-        _db["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["portal.db_router.AppDatabaseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -216,10 +217,13 @@ OIDC_ENABLED = bool(
 AUTHENTICATION_BACKENDS = (
     ["portal.accounts.backend.PortalOIDCBackend"]
     if OIDC_ENABLED
-    else ["django.contrib.auth.backends.ModelBackend"]
+    else ["portal.accounts.backend.PortalModelBackend"]
 )
 
-# Tokens stay in the server-side session; the browser holds only this HttpOnly cookie.
+# Tokens stay in the server-side session; the browser holds only this HttpOnly cookie. Sessions are
+# read through the cache (the database stays the record): signing out deletes both, so a
+# signed-out session id stops working at once in every process.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not LOCAL_DEVELOPMENT

@@ -19,5 +19,8 @@ def linked_crm_user_id(user) -> int | None:
     """The CRM customer this portal user is linked to, or None (staff, unlinked, anonymous)."""
     if not (user and user.is_authenticated and user.is_active):
         return None
-    account = Account.objects.filter(user=user).only("crm_user_id").first()
-    return account.crm_user_id if account else None
+    try:
+        # The auth backends load the account with the user (select_related); otherwise one query.
+        return user.account.crm_user_id
+    except Account.DoesNotExist:
+        return None

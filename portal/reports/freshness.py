@@ -22,6 +22,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db import connections, router
+from django.utils.dateparse import parse_datetime
 
 from portal.reports import marts
 from portal.reports.errors import MonthNotProcessed
@@ -65,11 +67,50 @@ def _successful_runs():
 
 
 def current_freshness() -> Freshness:
-    latest = _successful_runs().order_by("-finished_at", "-id").values_list("id", "data_as_of").first()
+    latest = latest_successful_run()
     if latest is None:
         return Freshness(data_as_of=marts.marts_data_as_of())
     run_id, data_as_of = latest
     return Freshness(data_as_of=data_as_of, latest_run_id=run_id, month_run_ids=_month_run_ids(run_id))
+
+
+def latest_successful_run() -> tuple[int, dt.datetime] | None:
+    """(id, data_as_of) of the latest successful run with a data_as_of, or None.
+
+    This runs on every report request, cached or not, and is never cached itself (a new run must
+    be visible at once in every process). It is the ORM query
+    ``_successful_runs().order_by("-finished_at", "-id").values_list("id", "data_as_of").first()``
+    written as plain SQL, because building that query cost several times more than running it
+    (it uses the ``etlrun_status_finished`` index)."""
+    db = router.db_for_read(EtlRun)
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(_latest_run_sql(connection), [EtlRun.Status.SUCCESS])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    run_id, data_as_of = row
+    return run_id, _aware_utc(data_as_of)
+
+
+def _latest_run_sql(connection) -> str:
+    quote = connection.ops.quote_name
+    column = {
+        name: quote(EtlRun._meta.get_field(name).column)
+        for name in ("id", "status", "data_as_of", "finished_at")
+    }
+    return (
+        f"SELECT {column['id']}, {column['data_as_of']} FROM {quote(EtlRun._meta.db_table)} "  # noqa: S608 (names from the model)
+        f"WHERE {column['status']} = %s AND {column['data_as_of']} IS NOT NULL "
+        f"ORDER BY {column['finished_at']} DESC, {column['id']} DESC LIMIT 1"
+    )
+
+
+def _aware_utc(value) -> dt.datetime:
+    """A raw cursor gives SQLite's stored UTC text or naive value; PostgreSQL's is already aware."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def _month_run_ids(latest_run_id: int) -> dict[str, int]:
