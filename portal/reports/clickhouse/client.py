@@ -4,16 +4,23 @@
 process per data directory; the web process and the worker share it by opening short-lived
 clients under a cross-process file lock next to the directory. A caller that cannot get the lock
 within ``CLICKHOUSE_LOCK_TIMEOUT`` seconds gets ``ClickHouseBusy`` naming the lock file, never a
-chDB "Cannot lock file" crash. Long jobs (the ETL) take the lock per statement batch, not per run,
-so report reads are served between them. ``http(s)://...`` is a ClickHouse server: no lock, one
-pooled client per process.
+chDB "Cannot lock file" crash. ``http(s)://...`` is a ClickHouse server: no lock, one pooled
+client per process.
+
+Long jobs (the ETL) wrap their work in ``held()``: the first ``clickhouse()`` block opens chDB and
+later blocks reuse it, because opening chDB costs about 0.1 s each time. Between blocks the holder
+gives the directory up only when another process is waiting for it: a waiting caller leaves a
+marker file in ``<path>.waiting/`` (``readers_waiting``), so report reads are still served
+between ETL statement batches, and a run nobody interrupts pays for one open.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import clickhouse_connect
@@ -22,6 +29,10 @@ from filelock import FileLock, Timeout
 
 CHDB_SCHEME = "chdb://"
 _server_clients = threading.local()
+_held = threading.local()
+# After a holder gives the directory up to a waiting process, it waits this long before taking it
+# again: waiters poll the lock every 50 ms, so each of them gets a turn within this pause.
+HANDOFF_SECONDS = 0.075
 
 
 class ClickHouseBusy(RuntimeError):
@@ -38,19 +49,39 @@ def chdb_path(url: str | None = None) -> Path:
 
 def _chdb_lock(path: Path) -> FileLock:
     path.parent.mkdir(parents=True, exist_ok=True)
-    # FileLock instances are per-path singletons and reentrant, so nested use in one process is safe.
+    # A new FileLock for each use: flock() belongs to one open file, so two users in one process
+    # (two threads, or a reader inside the ETL's process) exclude each other like two processes.
     return FileLock(str(path) + ".lock", thread_local=False)
 
 
-@contextmanager
-def clickhouse(*, timeout: float | None = None) -> Iterator[clickhouse_connect.driver.Client]:
-    url = settings.CLICKHOUSE_URL
-    if not is_embedded(url):
-        yield _server_client(url)
+def _waiting_dir(path: Path) -> Path:
+    return Path(str(path) + ".waiting")
+
+
+def readers_waiting(path: Path | None = None) -> bool:
+    """Whether another process is waiting for the embedded directory (a fresh marker exists).
+
+    Markers older than the longest wait are left-overs of a killed waiter and are ignored."""
+    stale_before = time.time() - settings.CLICKHOUSE_LOCK_TIMEOUT - 5
+    with suppress(FileNotFoundError):
+        for marker in _waiting_dir(path or chdb_path()).iterdir():
+            with suppress(FileNotFoundError):
+                if marker.stat().st_mtime >= stale_before:
+                    return True
+    return False
+
+
+def _acquire(lock: FileLock, path: Path, wait: float) -> None:
+    """Take the lock; while waiting for another process, say so with a marker file."""
+    try:
+        lock.acquire(timeout=0)
         return
-    path = chdb_path(url)
-    lock = _chdb_lock(path)
-    wait = settings.CLICKHOUSE_LOCK_TIMEOUT if timeout is None else timeout
+    except Timeout:
+        pass
+    waiting = _waiting_dir(path)
+    waiting.mkdir(exist_ok=True)
+    marker = waiting / f"{os.getpid()}-{threading.get_ident()}"
+    marker.touch()
     try:
         lock.acquire(timeout=wait)
     except Timeout as exc:
@@ -59,6 +90,24 @@ def clickhouse(*, timeout: float | None = None) -> Iterator[clickhouse_connect.d
             f"(lock file {lock.lock_file}) for more than {wait:g} s. Wait for it to finish, or "
             "point CLICKHOUSE_URL at a ClickHouse server to serve several processes at once."
         ) from exc
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+@contextmanager
+def clickhouse(*, timeout: float | None = None) -> Iterator[clickhouse_connect.driver.Client]:
+    url = settings.CLICKHOUSE_URL
+    if not is_embedded(url):
+        yield _server_client(url)
+        return
+    holder = getattr(_held, "holder", None)
+    if holder is not None:
+        with holder.client(timeout) as client:
+            yield client
+        return
+    path = chdb_path(url)
+    lock = _chdb_lock(path)
+    _acquire(lock, path, settings.CLICKHOUSE_LOCK_TIMEOUT if timeout is None else timeout)
     try:
         client = clickhouse_connect.get_client(dsn=f"{CHDB_SCHEME}{path}")
         try:
@@ -67,6 +116,57 @@ def clickhouse(*, timeout: float | None = None) -> Iterator[clickhouse_connect.d
             client.close()
     finally:
         lock.release()
+
+
+class _Holder:
+    """The embedded client a ``held()`` block keeps open across ``clickhouse()`` blocks."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lock = _chdb_lock(path)
+        self.open_client = None
+
+    @contextmanager
+    def client(self, timeout: float | None) -> Iterator:
+        if self.open_client is None:
+            wait = settings.CLICKHOUSE_LOCK_TIMEOUT if timeout is None else timeout
+            _acquire(self.lock, self.path, wait)
+            try:
+                self.open_client = clickhouse_connect.get_client(dsn=f"{CHDB_SCHEME}{self.path}")
+            except BaseException:
+                self.lock.release()
+                raise
+        try:
+            yield self.open_client
+        except BaseException:
+            self.close()
+            raise
+        if readers_waiting(self.path):
+            self.close()
+            time.sleep(HANDOFF_SECONDS)
+
+    def close(self) -> None:
+        if self.open_client is not None:
+            try:
+                self.open_client.close()
+            finally:
+                self.open_client = None
+                self.lock.release()
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Keep embedded chDB open in this thread across the ``clickhouse()`` blocks inside, giving it
+    up between blocks whenever another process waits for it. Nothing to do for a server."""
+    if not is_embedded() or getattr(_held, "holder", None) is not None:
+        yield
+        return
+    _held.holder = _Holder(chdb_path())
+    try:
+        yield
+    finally:
+        holder, _held.holder = _held.holder, None
+        holder.close()
 
 
 def _server_client(url: str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from portal.reports.clickhouse.client import held
 from portal.reports.etl import runs
 from portal.reports.etl.context import RunContext
 from portal.reports.etl.crm import extract_crm
@@ -41,7 +42,7 @@ def run_step(run_id: int, step: str, *, token: str) -> dict:
     run = runs.claim(run_id, token=token)
     ctx = RunContext.of(run)
     started = time.perf_counter()
-    with runs.heartbeat(run_id):
+    with runs.heartbeat(run_id), held():
         try:
             stats = STEPS[step](ctx)
         except Exception as exc:
@@ -68,14 +69,17 @@ def _finish(run_id: int) -> None:
 
 
 def run_all(run_id: int, *, token: str, on_step: Callable[[str, dict | None], None] | None = None) -> None:
-    """Every step in order in this process (the command line); the run is failed on any error."""
+    """Every step in order in this process (the command line); the run is failed on any error.
+
+    Embedded chDB stays open for the whole run (``held``) unless a report read waits for it."""
     try:
-        for step in STEPS:
-            if on_step:
-                on_step(step, None)
-            stats = run_step(run_id, step, token=token)
-            if on_step:
-                on_step(step, stats)
+        with held():
+            for step in STEPS:
+                if on_step:
+                    on_step(step, None)
+                stats = run_step(run_id, step, token=token)
+                if on_step:
+                    on_step(step, stats)
     except BaseException as exc:
         runs.fail(run_id, describe_error(exc))
         raise
