@@ -51,8 +51,8 @@ MARTS_DATA_AS_OF_SQL = "SELECT maxOrNull(data_as_of) FROM {db:Identifier}.report
 EARLIEST = dt.date(1970, 1, 1)
 LATEST = dt.date(2149, 6, 1)  # the last month ClickHouse's Date type holds
 
-# clickhouse()'s file lock is reentrant within a process, so threads of one process could open
-# embedded chDB twice at once; this keeps one reader per process at a time.
+# Threads of one process queue here rather than on clickhouse()'s file lock: a thread waiting on
+# the file lock would leave a "reader waiting" marker behind its own sibling, not the ETL.
 _process_reader = threading.Lock()
 
 
