@@ -51,8 +51,9 @@ MARTS_DATA_AS_OF_SQL = "SELECT maxOrNull(data_as_of) FROM {db:Identifier}.report
 EARLIEST = dt.date(1970, 1, 1)
 LATEST = dt.date(2149, 6, 1)  # the last month ClickHouse's Date type holds
 
-# Threads of one process queue here rather than on clickhouse()'s file lock: a thread waiting on
-# the file lock would leave a "reader waiting" marker behind its own sibling, not the ETL.
+# Threads of one process take turns here: each clickhouse() block opens chDB under its own file
+# lock, so a second thread would queue on that lock anyway, polling every 50 ms, where this lock
+# wakes it at once.
 _process_reader = threading.Lock()
 
 
