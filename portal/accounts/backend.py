@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
+from django.db import connections, router
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from portal.accounts.claims import claim_at
@@ -144,12 +145,46 @@ class PortalModelBackend(ModelBackend):
 
 
 def _user_with_account(user_model, user_id):
-    """The user of a session, with its account (the CRM link the report gate reads) in the same
-    query: one portal-database query per request instead of two."""
-    try:
-        return user_model._default_manager.select_related("account").get(pk=user_id)
-    except user_model.DoesNotExist:
+    """The user of a session with its account (the CRM link the report gate reads), in one query.
+
+    Runs on every signed-in request. It is
+    ``user_model._default_manager.select_related("account").get(pk=user_id)`` written as a raw
+    JOIN, because building that ORM query cost more than the rest of a cached report request.
+    The account comes with its id and CRM link; its other fields load on first use."""
+    connection = connections[router.db_for_read(user_model)]
+    users = list(user_model._default_manager.raw(_user_with_account_sql(connection, user_model), [user_id]))
+    if not users:
         return None
+    user = users[0]
+    account_id = user.__dict__.pop(_ACCOUNT_ID)
+    crm_user_id = user.__dict__.pop(_ACCOUNT_CRM_USER_ID)
+    if account_id is None:
+        type(user).account.related.set_cached_value(user, None)  # "no account", without a query
+    else:
+        fields, values = ["id", "user_id", "crm_user_id"], [account_id, user.pk, crm_user_id]
+        user.account = Account.from_db(user._state.db, fields, values)
+    return user
+
+
+_ACCOUNT_ID = "_account_id"
+_ACCOUNT_CRM_USER_ID = "_account_crm_user_id"
+
+
+def _user_with_account_sql(connection, user_model) -> str:
+    quote = connection.ops.quote_name
+    user_table, account_table = quote(user_model._meta.db_table), quote(Account._meta.db_table)
+    user_columns = ", ".join(f"{user_table}.{quote(f.column)}" for f in user_model._meta.concrete_fields)
+    account = {
+        name: f"{account_table}.{quote(Account._meta.get_field(name).column)}"
+        for name in ("id", "user", "crm_user_id")
+    }
+    user_pk = f"{user_table}.{quote(user_model._meta.pk.column)}"
+    return (
+        f"SELECT {user_columns}, {account['id']} AS {quote(_ACCOUNT_ID)}, "  # noqa: S608 (names from the models)
+        f"{account['crm_user_id']} AS {quote(_ACCOUNT_CRM_USER_ID)} "
+        f"FROM {user_table} LEFT OUTER JOIN {account_table} ON {account['user']} = {user_pk} "
+        f"WHERE {user_pk} = %s"
+    )
 
 
 def remember_failure(request, reason: str) -> None:
