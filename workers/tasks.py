@@ -15,6 +15,7 @@ from celery import Task, chain, shared_task
 from portal.reports.etl import pipeline, runs
 from portal.reports.etl.errors import RETRYABLE_ERRORS
 from portal.reports.models import EtlRun
+from portal.reports.sweep import SWEEP_TASK, sweep_report_files
 
 
 class EtlStepTask(Task):
@@ -69,3 +70,9 @@ def run_nightly() -> int:
     run = runs.create_run(trigger=EtlRun.Trigger.SCHEDULE)
     start_chain(run.pk)
     return run.pk
+
+
+@shared_task(name=SWEEP_TASK)
+def sweep_stored_report_files() -> dict:
+    result = sweep_report_files()
+    return {"removed": result.removed, "kept": result.kept}

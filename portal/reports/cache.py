@@ -5,7 +5,7 @@
 - PDFs: Django's default storage (filesystem, or S3 through django-storages), at
   ``reports/{crm_user_id}/{YYYY-MM}/{version}-{language}-layout{N}.pdf``. The layout number is
   bumped whenever the PDF template changes, so an old rendering is never served after a deploy.
-  Old versions are left in place (an S3 lifecycle rule or a periodic sweep can expire them).
+  Superseded versions are removed by the daily sweep (``sweep``).
 """
 
 from __future__ import annotations
