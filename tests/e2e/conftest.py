@@ -12,6 +12,7 @@ with REQUIRE_E2E set (CI, see .ci/run) they fail instead.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import connections
 
 from tests.e2e.processes import (
@@ -218,7 +219,9 @@ def world(transactional_db, clickhouse_marts, e2e_stack) -> World:
     return World(crm_alice=alice, crm_bob=bob)
 
 
-def portal_session(page, stack: Stack) -> SessionStore:
-    """The server-side session behind the browser's session cookie."""
+def portal_session(page, stack: Stack) -> SessionBase:
+    """The server-side session behind the browser's session cookie, through the server's own
+    session engine (with ``cached_db`` a change written only to the database would go unseen)."""
     cookies = {c["name"]: c["value"] for c in page.context.cookies(stack.portal.url)}
-    return SessionStore(session_key=cookies["sessionid"])
+    engine = importlib.import_module(settings.SESSION_ENGINE)
+    return engine.SessionStore(session_key=cookies["sessionid"])
