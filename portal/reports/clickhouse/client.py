@@ -143,7 +143,7 @@ class _Holder:
             raise
         if readers_waiting(self.path):
             self.close()
-            time.sleep(HANDOFF_SECONDS)
+            _let_waiters_in()
 
     def close(self) -> None:
         if self.open_client is not None:
@@ -167,6 +167,13 @@ def held() -> Iterator[None]:
     finally:
         holder, _held.holder = _held.holder, None
         holder.close()
+        if readers_waiting(holder.path):  # e.g. between two steps of the Celery chain
+            _let_waiters_in()
+
+
+def _let_waiters_in() -> None:
+    """Pause before this thread may take chDB again, so that a waiting process gets it first."""
+    time.sleep(HANDOFF_SECONDS)
 
 
 def _server_client(url: str):

@@ -4,11 +4,10 @@ statement batches only when a report read waits) with settings that bound the st
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from portal.reports.clickhouse.client import HANDOFF_SECONDS, clickhouse, is_embedded, readers_waiting
+from portal.reports.clickhouse.client import clickhouse
 
 # At most two threads per query: the embedded ClickHouse shares the worker's process and machine
 # (two cores here), and more threads only add memory. Inserts are squashed into blocks of 128K
@@ -24,11 +23,9 @@ ETL_SETTINGS = {
 
 @contextmanager
 def etl_clickhouse() -> Iterator:
+    """The ETL's client. Every step runs inside ``clickhouse.client.held()`` (``pipeline.run_step``),
+    which keeps embedded chDB open and lets a waiting report read in between blocks."""
     with clickhouse() as client:
         for name, value in ETL_SETTINGS.items():
             client.set_client_setting(name, value)
         yield client
-    # Outside clickhouse.client.held() the lock is released now: if a report read is waiting, let
-    # it take the lock before the next batch does (held() makes the same pause itself).
-    if is_embedded() and readers_waiting():
-        time.sleep(HANDOFF_SECONDS)
