@@ -21,6 +21,7 @@ migrate: venv
 	$(MANAGE) migrate --noinput --database crm
 	$(MANAGE) migrate --noinput --database telemetry
 	$(MANAGE) migrate_clickhouse
+	$(MANAGE) setup_periodic_tasks
 
 seed: migrate
 	$(MANAGE) seed_demo --if-empty
@@ -28,7 +29,7 @@ seed: migrate
 # Sets everything up on the embedded defaults (SQLite, chDB, filesystem broker) and runs the
 # portal with a Celery worker and beat. Ctrl-C stops both.
 # run_etl builds the marts now (a full build the first time, then what changed), so the portal has
-# reports right away; the nightly beat schedule bionicpro_etl_daily comes from a reports migration.
+# reports right away; the nightly beat schedule bionicpro_etl_daily comes from setup_periodic_tasks.
 demo: seed
 	$(MANAGE) run_etl
 	$(MANAGE) collectstatic --noinput --verbosity 0

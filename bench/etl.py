@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The columns the ETL reads from each source table (portal/reports/etl/crm.py and telemetry.py).
+# The columns the ETL reads from each source table (portal/etl/steps/extract_crm.py and telemetry.py).
 LIMIT_COLUMNS = {
     "crm": {
         "users": "id, created_at, updated_at",
@@ -106,8 +106,8 @@ def _today() -> dt.datetime:
 
 def phase_limit() -> dict:
     """ClickHouse alone: INSERT INTO MergeTree SELECT <the ETL's columns> FROM postgresql(...)."""
-    from portal.reports.clickhouse.client import clickhouse
-    from portal.reports.etl.sources import SourceDatabase
+    from portal.clickhouse.client import clickhouse
+    from portal.etl.sources import SourceDatabase
 
     rows = 0
     seconds = 0.0
@@ -135,10 +135,10 @@ def phase_limit() -> dict:
 
 
 def _run(mode: str, data_as_of: dt.datetime, *, through_celery: bool = False) -> dict:
-    from portal.reports.clickhouse.client import clickhouse
-    from portal.reports.clickhouse.schema import apply_migrations
-    from portal.reports.etl import pipeline, runs
-    from portal.reports.models import EtlRun
+    from portal.clickhouse.client import clickhouse
+    from portal.clickhouse.schema import apply_migrations
+    from portal.etl import pipeline, runs
+    from portal.etl.models import EtlRun
 
     with clickhouse() as client:
         apply_migrations(client)
@@ -160,7 +160,7 @@ def _run(mode: str, data_as_of: dt.datetime, *, through_celery: bool = False) ->
 
 def phase_floor() -> dict:
     """A process that only sets Django up and opens embedded chDB: the memory every run starts from."""
-    from portal.reports.clickhouse.client import clickhouse
+    from portal.clickhouse.client import clickhouse
 
     with clickhouse() as client:
         client.query("SELECT 1")
@@ -178,8 +178,8 @@ def phase_nightly() -> dict:
 def _celery_chain(run_id: int) -> None:
     """The scheduled run's five-task chain, executed eagerly in this process (no broker round trips,
     which a real worker adds): each task opens embedded chDB for its own step."""
+    from portal.etl.tasks import start_chain
     from workers.celery_app import app
-    from workers.tasks import start_chain
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True

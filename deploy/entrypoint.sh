@@ -9,6 +9,7 @@ migrate)
     python manage.py migrate --noinput --database crm
     python manage.py migrate --noinput --database telemetry
     python manage.py migrate_clickhouse
+    python manage.py setup_periodic_tasks
     exec python manage.py collectstatic --noinput --verbosity 0
     ;;
 web)

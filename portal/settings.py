@@ -38,10 +38,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "mozilla_django_oidc",
+    "portal.core",
     "portal.accounts",
     "portal.crm",
     "portal.telemetry",
+    "portal.clickhouse",
+    "portal.etl",
     "portal.reports",
+    "portal.demo",
 ]
 
 MIDDLEWARE = [
@@ -109,7 +113,7 @@ CLICKHOUSE_CLUSTER = env("CLICKHOUSE_CLUSTER", default="")
 # Seconds a process waits for the embedded chDB directory lock before giving up with a message.
 CLICKHOUSE_LOCK_TIMEOUT = env.float("CLICKHOUSE_LOCK_TIMEOUT", default=30.0)
 
-# --- ETL (portal/reports/etl) -----------------------------------------------------------------
+# --- ETL (portal/etl) -----------------------------------------------------------------
 # ClickHouse pulls CRM and telemetry rows itself (postgresql() / sqlite() table functions) with the
 # connection details of DATABASES["crm"] / ["telemetry"]. A ClickHouse server may reach PostgreSQL
 # under another address (docker-compose: "postgres:5432") and should use a read-only role.

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from portal.accounts.views import admin_login, sign_out
@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/login/", admin_login),
     # ... and sign out everywhere (portal and provider), also from the admin's "Log out" button.
     path("admin/logout/", sign_out),
+    # ETL runs moved from the reports app to the etl app; old bookmarks keep working.
+    re_path(r"^admin/reports/etlrun/(?P<rest>.*)$", RedirectView.as_view(url="/admin/etl/etlrun/%(rest)s")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal.accounts.urls")),

@@ -8,8 +8,8 @@ each test the current schema and empty marts.
 import pytest
 from django.conf import settings
 
-from portal.reports.clickhouse.client import clickhouse
-from portal.reports.clickhouse.schema import apply_migrations
+from portal.clickhouse.client import clickhouse
+from portal.clickhouse.schema import apply_migrations
 
 MART_TABLES = ("report_user_monthly_metrics", "report_prosthetic_monthly_metrics")
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management import call_command
 
-from portal.reports.clickhouse.client import clickhouse
+from portal.clickhouse.client import clickhouse
 
 MART_COLUMNS = {
     "report_user_monthly_metrics": [

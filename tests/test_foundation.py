@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from portal.crm.models import Payment, Prosthetic, Subscription, SupportTicket, User
-from portal.reports.models import EtlRun
+from portal.etl.models import EtlRun
 from portal.telemetry.models import BatteryMetric, Event
 
 pytestmark = pytest.mark.django_db(databases="__all__")

@@ -22,7 +22,7 @@ PORTAL_ROLES = (ROLE_CUSTOMER, ROLE_SUPPORT, ROLE_ADMINISTRATOR)
 SUPPORT_PERMISSIONS = {
     "crm": ("view", "change"),
     "telemetry": ("view",),
-    "reports.etlrun": ("view",),
+    "etl.etlrun": ("view",),
     "reports.reportaccesslog": ("view",),
 }
 

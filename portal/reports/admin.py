@@ -1,3 +1,2 @@
 # The reports app registers its admin classes next to their domains.
 from portal.reports.access import admin as access_admin  # noqa: F401
-from portal.reports.etl import admin as etl_admin  # noqa: F401

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from portal.reports.months import format_month
+from portal.core.months import format_month
 
 PDF_LAYOUT_VERSION = 3
 JSON_LAYOUT_VERSION = 1

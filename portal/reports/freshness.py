@@ -25,10 +25,10 @@ from django.core.cache import cache
 from django.db import connections, router
 from django.utils.dateparse import parse_datetime
 
+from portal.core.months import format_month, month_start, processed_through_date
+from portal.etl.models import EtlRun
 from portal.reports import marts
 from portal.reports.errors import MonthNotProcessed
-from portal.reports.models import EtlRun
-from portal.reports.months import format_month, month_start, processed_through_date
 
 VERSION_MAP_CACHE_SECONDS = 24 * 3600
 

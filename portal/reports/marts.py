@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from portal.reports.clickhouse.client import ClickHouseBusy, clickhouse
+from portal.clickhouse.client import ClickHouseBusy, clickhouse
 from portal.reports.errors import ReportsBusy
 
 USER_COLUMNS = (

@@ -7,8 +7,8 @@ import calendar
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
+from portal.core.months import parse_month, processed_through_date
 from portal.reports import charts
-from portal.reports.months import parse_month, processed_through_date
 
 
 def month_page_context(report: dict) -> dict:

@@ -20,8 +20,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from portal.reports.api.serializers import MonthReportSerializer
-from portal.reports.clickhouse.client import clickhouse
+from portal.clickhouse.client import clickhouse
+from portal.reports.contract import MonthReportSerializer
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ COUNT (estimated paging), newest first by primary key, filters that need no scan
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_mixins import ReadOnlyAdminMixin
+from portal.core.admin_mixins import ReadOnlyAdminMixin
 from portal.crm.models import Prosthetic
 from portal.telemetry.models import BatteryMetric, Event
 from portal.telemetry.paging import EstimatedCountPaginator

@@ -74,7 +74,7 @@ def test_role_groups_exist_after_migrate_with_their_admin_permissions():
     assert ("crm", "change_user") in granted
     assert ("crm", "view_payment") in granted
     assert ("telemetry", "view_event") in granted
-    assert ("reports", "view_etlrun") in granted
+    assert ("etl", "view_etlrun") in granted
     assert ("reports", "view_reportaccesslog") in granted
     assert ("telemetry", "change_event") not in granted
     assert ("crm", "delete_user") not in granted

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from portal.reports.clickhouse.client import clickhouse
+from portal.clickhouse.client import clickhouse
 from tests.deploy.tools import ROOT
 
 QUERY_BOOK = ROOT / "sql" / "clickhouse_queries.sql"

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from portal.reports.clickhouse.client import clickhouse
+from portal.clickhouse.client import clickhouse
 from tests.conftest import MART_TABLES
 from tests.deploy.tools import ROOT, load_compose
 

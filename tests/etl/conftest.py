@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
-from portal.reports.clickhouse.client import clickhouse
-from portal.reports.etl import pipeline, runs
-from portal.reports.models import EtlRun
+from portal.clickhouse.client import clickhouse
+from portal.etl import pipeline, runs
+from portal.etl.models import EtlRun
 
 ETL_TABLES = (
     "etl_users", "etl_users_next", "etl_prosthetics", "etl_prosthetics_next", "etl_subscriptions",

@@ -1,6 +1,6 @@
 """An independent Python computation of both marts, straight from DESIGN.md, for comparing with
 what the ETL builds in ClickHouse. Reads the source databases through the ORM, row by row: slow,
-obvious, and sharing no code with portal/reports/etl (only the documented decisions: rounding
+obvious, and sharing no code with portal/etl (only the documented decisions: rounding
 half away from zero, 'far future' = more than a day after received_at)."""
 
 from __future__ import annotations

@@ -10,28 +10,32 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import OperationalError
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from portal.reports.etl import pipeline, runs
-from portal.reports.etl.errors import SourceUnavailable
-from portal.reports.etl.schedule import DAILY_TASK, DAILY_TASK_NAME, ensure_daily_schedule
-from portal.reports.models import EtlRun
+from portal.etl import pipeline, runs
+from portal.etl.errors import SourceUnavailable
+from portal.etl.models import EtlRun
+from portal.etl.tasks import STEP_TASKS
 from tests.etl.conftest import PROSTHETIC_MART, etl_db, mart_rows, process_env
 from tests.factories import CrmUserFactory, EventFactory, ProstheticFactory, utc
 from workers.celery_app import app
-from workers.tasks import STEP_TASKS
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+DAILY_TASK_NAME = "bionicpro_etl_daily"
+
+
 @pytest.mark.django_db
 def test_the_nightly_schedule_runs_the_etl_at_two_utc_every_day():
+    call_command("setup_periodic_tasks")
     task = PeriodicTask.objects.get(name=DAILY_TASK_NAME)
 
     assert task.enabled
-    assert task.task == DAILY_TASK == "etl.run_nightly"
-    assert DAILY_TASK in app.tasks
+    assert task.task == "etl.run_nightly"
+    assert task.task in app.tasks
     crontab = task.crontab
     assert (
         crontab.minute,
@@ -51,11 +55,12 @@ def test_the_nightly_schedule_runs_the_etl_at_two_utc_every_day():
 
 @pytest.mark.django_db
 def test_setting_up_the_schedule_again_keeps_one_task_and_an_edited_time():
+    call_command("setup_periodic_tasks")
     task = PeriodicTask.objects.get(name=DAILY_TASK_NAME)
     task.crontab = CrontabSchedule.objects.create(minute="30", hour="3", timezone="UTC")
     task.save()
 
-    ensure_daily_schedule(CrontabSchedule, PeriodicTask)
+    call_command("setup_periodic_tasks")
 
     assert PeriodicTask.objects.filter(name=DAILY_TASK_NAME).count() == 1
     assert PeriodicTask.objects.get(name=DAILY_TASK_NAME).crontab.hour == "3"
@@ -106,7 +111,7 @@ def test_the_five_step_chain_runs_through_a_real_broker_and_worker(etl_clickhous
                 "manage.py",
                 "shell",
                 "-c",
-                f"from workers.tasks import start_chain; start_chain({run.pk})",
+                f"from portal.etl.tasks import start_chain; start_chain({run.pk})",
             ],
             cwd=settings.BASE_DIR,
             env=env,
@@ -131,7 +136,7 @@ def test_the_five_step_chain_runs_through_a_real_broker_and_worker(etl_clickhous
 
 @etl_db
 def test_an_unreachable_source_database_raises_the_retryable_error(etl_clickhouse, settings):
-    from portal.reports.etl.sources import SourceDatabase
+    from portal.etl.sources import SourceDatabase
 
     if SourceDatabase("crm").kind != "postgresql":
         pytest.skip("only a PostgreSQL source can be made unreachable to ClickHouse alone")

@@ -5,8 +5,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from portal.reports.clickhouse.client import clickhouse
-from portal.reports.clickhouse.schema import SHARDED_TABLES, all_migrations, local_table
+from portal.clickhouse.client import clickhouse
+from portal.clickhouse.schema import SHARDED_TABLES, all_migrations, local_table
 
 MARTS = ("report_user_monthly_metrics", "report_prosthetic_monthly_metrics")
 

@@ -14,12 +14,12 @@ import pytest
 from django.conf import settings
 from filelock import FileLock, Timeout
 
-from portal.reports.clickhouse.client import chdb_path, clickhouse, held, readers_waiting
+from portal.clickhouse.client import chdb_path, clickhouse, held, readers_waiting
 
 ROOT = Path(__file__).resolve().parents[2]
 READER = (
     "import django; django.setup()\n"
-    "from portal.reports.clickhouse.client import clickhouse\n"
+    "from portal.clickhouse.client import clickhouse\n"
     "with clickhouse(timeout=60) as client:\n"
     "    print(client.query('SELECT 40 + 2').result_rows[0][0], flush=True)\n"
 )

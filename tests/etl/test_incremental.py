@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from portal.reports.models import EtlRun
+from portal.etl.models import EtlRun
 from tests.etl.conftest import (
     PROSTHETIC_MART,
     USER_MART,

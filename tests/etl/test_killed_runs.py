@@ -11,11 +11,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from portal.reports.clickhouse.client import clickhouse
-from portal.reports.etl import pipeline, runs
-from portal.reports.etl.context import RunContext
-from portal.reports.etl.load import swap_months
-from portal.reports.models import EtlRun
+from portal.clickhouse.client import clickhouse
+from portal.etl import pipeline, runs
+from portal.etl.context import RunContext
+from portal.etl.models import EtlRun
+from portal.etl.steps.load import swap_months
 from tests.etl.conftest import (
     PROSTHETIC_MART,
     USER_MART,

@@ -6,8 +6,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal.reports.etl import pipeline, runs
-from portal.reports.models import EtlRun
+from portal.etl import pipeline, runs
+from portal.etl.models import EtlRun
 from tests.etl.conftest import dead_pid, etl_db, run_etl
 from tests.factories import CrmUserFactory, utc
 

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.reports.etl import runs
-from portal.reports.models import EtlRun
+from portal.etl import runs
+from portal.etl.models import EtlRun
 from tests.etl.conftest import USER_MART, etl_db, mart_rows
 from tests.factories import CrmUserFactory, PaymentFactory, PortalUserFactory, utc
 
@@ -77,7 +77,7 @@ def staff(*, may_run: bool):
 def test_run_now_in_the_admin_queues_a_run_that_the_worker_completes(customer, client):
     client.force_login(staff(may_run=True))
 
-    response = client.post(reverse("admin:reports_etlrun_run_now"), {"mode": "full"})
+    response = client.post(reverse("admin:etl_etlrun_run_now"), {"mode": "full"})
 
     assert response.status_code == 302
     run = EtlRun.objects.get()
@@ -89,7 +89,7 @@ def test_run_now_in_the_admin_queues_a_run_that_the_worker_completes(customer, c
 def test_staff_without_the_permission_cannot_start_a_run(client):
     client.force_login(staff(may_run=False))
 
-    client.post(reverse("admin:reports_etlrun_run_now"), {"mode": "incremental"})
+    client.post(reverse("admin:etl_etlrun_run_now"), {"mode": "incremental"})
 
     assert not EtlRun.objects.exists()
 
@@ -111,8 +111,8 @@ def test_the_run_history_shows_each_runs_figures_and_error(client):
     )
     client.force_login(staff(may_run=False))
 
-    listing = client.get(reverse("admin:reports_etlrun_changelist"))
-    detail = client.get(reverse("admin:reports_etlrun_change", args=[EtlRun.objects.get().pk]))
+    listing = client.get(reverse("admin:etl_etlrun_changelist"))
+    detail = client.get(reverse("admin:etl_etlrun_change", args=[EtlRun.objects.get().pk]))
 
     assert listing.status_code == detail.status_code == 200
     page = detail.content.decode()

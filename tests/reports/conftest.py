@@ -13,8 +13,8 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from portal.accounts.models import ROLE_SUPPORT
-from portal.reports.clickhouse.client import clickhouse
-from portal.reports.models import EtlRun
+from portal.clickhouse.client import clickhouse
+from portal.etl.models import EtlRun
 from tests.factories import AccountFactory, CrmUserFactory, PortalUserFactory
 
 DATA_AS_OF = dt.datetime(2025, 4, 1, tzinfo=dt.UTC)

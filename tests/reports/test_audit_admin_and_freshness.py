@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Permission
 
-from portal.reports.models import EtlRun, ReportAccessLog
+from portal.etl.models import EtlRun
+from portal.reports.models import ReportAccessLog
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -13,8 +13,8 @@ from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from portal.etl.models import EtlRun
 from portal.reports.freshness import _successful_runs, latest_successful_run
-from portal.reports.models import EtlRun
 from tests.reports.conftest import DATA_AS_OF, record_etl_run
 
 pytestmark = pytest.mark.django_db(databases="__all__")

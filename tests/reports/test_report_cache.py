@@ -19,9 +19,9 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from portal.clickhouse.client import chdb_path, clickhouse
+from portal.etl.models import EtlRun
 from portal.reports.cache import PDF_LAYOUT_VERSION
-from portal.reports.clickhouse.client import chdb_path, clickhouse
-from portal.reports.models import EtlRun
 from tests.reports.conftest import DATA_AS_OF, insert_rows, record_etl_run, user_month_row
 
 pytestmark = pytest.mark.django_db(databases="__all__")

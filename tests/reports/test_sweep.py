@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from portal.reports.cache import PDF_LAYOUT_VERSION
-from portal.reports.sweep import GRACE, SWEEP_TASK, SWEEP_TASK_NAME, sweep_report_files
+from portal.reports.services import GRACE, sweep_report_files
 from tests.reports.conftest import DATA_AS_OF, record_etl_run
 from workers.celery_app import app
 
@@ -73,8 +73,9 @@ def test_the_command_reports_what_it_removed(downloads, capsys):
 
 
 def test_the_sweep_is_scheduled_daily_after_the_nightly_etl():
-    task = PeriodicTask.objects.get(name=SWEEP_TASK_NAME)
-    assert task.task == SWEEP_TASK
+    call_command("setup_periodic_tasks")
+    task = PeriodicTask.objects.get(name="bionicpro_sweep_report_files")
+    assert task.task == "reports.sweep_report_files"
     app.loader.import_default_modules()  # what a worker does when it starts
-    assert SWEEP_TASK in app.tasks
+    assert task.task in app.tasks
     assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("3", "30", "UTC")

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from portal.admin_mixins import ReadOnlyAdminMixin
+from portal.core.admin_mixins import ReadOnlyAdminMixin
 from portal.reports.models import ReportAccessLog
 
 

@@ -12,10 +12,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse
 from rest_framework.response import Response
 
+from portal.core.months import parse_month
 from portal.reports.access.audit import Channel, record_read
 from portal.reports.access.gate import resolve_report_owner
 from portal.reports.errors import ReportError, ReportsBusy
-from portal.reports.months import parse_month
 
 
 class _ReportAccess:

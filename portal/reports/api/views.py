@@ -10,17 +10,17 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.core.months import parse_optional_month
 from portal.reports.access.audit import Resource
 from portal.reports.access.mixins import ReportAPIAccessMixin
-from portal.reports.api.serializers import (
+from portal.reports.contract import (
     MonthListSerializer,
     MonthNotProcessedSerializer,
     MonthReportSerializer,
     ReportErrorSerializer,
 )
-from portal.reports.building import month_list, month_report
-from portal.reports.months import parse_optional_month
 from portal.reports.pdf.download import month_pdf_response
+from portal.reports.selectors import month_list, month_report
 
 USER_REF = OpenApiParameter(
     "user_ref", OpenApiTypes.STR, OpenApiParameter.PATH, description="CRM customer id, or `me` (the caller)."

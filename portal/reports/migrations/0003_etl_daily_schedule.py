@@ -1,17 +1,8 @@
+"""Once created the nightly schedule. Periodic tasks are now set up by ``manage.py
+setup_periodic_tasks`` (idempotent, never overwriting a schedule staff edited), so that migrations
+import no runtime code; databases that ran this migration keep the row it made."""
+
 from django.db import migrations
-
-from portal.reports.etl.schedule import DAILY_TASK_NAME, ensure_daily_schedule
-
-
-def create_schedule(apps, schema_editor):
-    ensure_daily_schedule(
-        apps.get_model("django_celery_beat", "CrontabSchedule"),
-        apps.get_model("django_celery_beat", "PeriodicTask"),
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=DAILY_TASK_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -20,4 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = []

@@ -10,14 +10,14 @@ from django.utils.dateparse import parse_date
 from django.views import View
 
 from portal.accounts.selectors import is_support_staff, linked_crm_user_id
+from portal.core.months import parse_optional_month
 from portal.reports.access.audit import Resource
 from portal.reports.access.gate import ME
 from portal.reports.access.mixins import ReportPageAccessMixin
-from portal.reports.building import month_list, month_report
 from portal.reports.errors import InvalidUserRef
-from portal.reports.months import parse_optional_month
 from portal.reports.pdf.download import month_pdf_response
 from portal.reports.presentation import month_page_context
+from portal.reports.selectors import month_list, month_report
 
 
 class MonthListPage(ReportPageAccessMixin, View):

@@ -15,11 +15,11 @@ from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.utils.cache import patch_cache_control
 
+from portal.core.months import format_month
 from portal.reports import cache as report_cache
-from portal.reports.building import month_report
 from portal.reports.freshness import current_freshness
-from portal.reports.months import format_month
 from portal.reports.pdf.render import render_month_pdf
+from portal.reports.selectors import month_report
 
 PDF_CONTENT_TYPE = "application/pdf"
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from portal.reports.sweep import GRACE, sweep_report_files
+from portal.reports.services import GRACE, sweep_report_files
 
 
 class Command(BaseCommand):

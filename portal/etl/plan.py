@@ -1,0 +1,49 @@
+"""The months a run rebuilds in one mart: every month (full), the asked range (``--from/--to``), or
+the months the changes since the baseline touch (nightly; see ``changes``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from portal.etl import changes
+from portal.etl.context import RunContext
+
+# Per mart: the CRM copy and column whose month starts a customer's / a prosthetic's rows.
+FIRST_MONTH_SOURCES = {
+    "user": ("etl_users_next", "created_at"),
+    "prosthetic": ("etl_prosthetics_next", "activated_at"),
+}
+
+
+def months_for(client, ctx: RunContext, *, mart: str) -> list[dt.date]:
+    last = changes.last_month(ctx.data_as_of)
+    if ctx.is_full:
+        months = _month_range(_first_month(client, ctx, mart) or last, last)
+    elif ctx.is_range:
+        months = _month_range(ctx.month_from, min(ctx.month_to, last))
+    else:
+        months = changes.months_to_recompute(client, ctx, mart=mart)
+    return sorted(months)
+
+
+def _first_month(client, ctx: RunContext, mart: str) -> dt.date | None:
+    table, column = FIRST_MONTH_SOURCES[mart]
+    ((first, count),) = client.query(
+        f"SELECT toStartOfMonth(min({column})), count() FROM {{db:Identifier}}.{table} "
+        f"WHERE {column} < {{data_as_of:DateTime64(6, 'UTC')}}",
+        parameters=ctx.parameters(),
+    ).result_rows
+    return first if count else None
+
+
+def _month_range(first: dt.date, last: dt.date) -> set[dt.date]:
+    months = set()
+    month = first
+    while month <= last:
+        months.add(month)
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
+
+
+def format_months(months) -> list[str]:
+    return [month.strftime("%Y-%m") for month in sorted(months)]

@@ -1,0 +1,202 @@
+"""Step 2, extract telemetry: ClickHouse appends new events and battery readings to ``etl_events``
+and ``etl_battery_metrics``, validating every row on the way.
+
+A nightly run reads rows whose ``received_at`` is past the baseline's watermark (minus an overlap;
+rows already copied are skipped by id), so late telemetry is picked up whatever its
+``occurred_at``. Each copied row is stamped with this run's id: rows stamped after the baseline are
+the ones whose months the transform recomputes, even when an earlier run died after copying them.
+A full run copies everything into ``*_next`` and swaps it in with ``EXCHANGE TABLES`` only when the
+copy is complete.
+
+Rejected rows are kept with a reason (so they are counted once, by the run that read them) and left
+out of every metric:
+
+- ``missing_timestamp``: occurred_at/measured_at or received_at is NULL or unreadable;
+- ``future_timestamp``: it happened more than ``FUTURE_TOLERANCE`` after it was received, which no
+  device can report honestly (its clock is wrong). A row that is merely at or after data_as_of is
+  not rejected: it simply counts once data_as_of passes it;
+- ``unknown_event_type`` (events), ``negative_current`` and ``missing_value`` (battery readings);
+- ``unknown_prosthetic``: its prosthetic_id is not a CRM prosthetic. Decided at transform time
+  against the CRM copy, so a prosthetic added to the CRM later gets its telemetry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.etl.context import RunContext
+from portal.etl.session import etl_clickhouse
+from portal.etl.sources import SourceDatabase, telemetry
+from portal.etl.steps.extract_crm import capped_watermark
+
+FUTURE_TOLERANCE = "INTERVAL 1 DAY"
+EVENT_TYPES = (
+    "power_on",
+    "power_off",
+    "grip",
+    "release",
+    "error",
+    "critical_error",
+    "charge_start",
+    "charge_end",
+)
+
+
+@dataclass(frozen=True)
+class TelemetryTable:
+    name: str
+    time_column: str
+    columns: tuple[str, ...]
+
+    @property
+    def target(self) -> str:
+        return f"etl_{self.name}"
+
+    def select(self, source: SourceDatabase) -> str:
+        return _SELECTS[self.name](source, self.time_column)
+
+
+def _events_select(source: SourceDatabase, time_column: str) -> str:
+    known_types = ", ".join(f"'{t}'" for t in EVENT_TYPES)
+    return f"""
+        SELECT src_id, src_prosthetic_id, src_event_type, ifNull(src_time, toDateTime64(0, 6, 'UTC')),
+            ifNull(src_received, toDateTime64(0, 6, 'UTC')),
+            multiIf(src_time IS NULL OR src_received IS NULL, 'missing_timestamp',
+                    src_time > src_received + {FUTURE_TOLERANCE}, 'future_timestamp',
+                    src_event_type NOT IN ({known_types}), 'unknown_event_type',
+                    ''),
+            {{run_id:UInt64}}
+        FROM (
+            SELECT {source.column("id", "int")} AS src_id,
+                ifNull({source.column("prosthetic_id", "int")}, 0) AS src_prosthetic_id,
+                ifNull({source.column("event_type", "string")}, '') AS src_event_type,
+                {source.column(time_column, "datetime")} AS src_time,
+                {source.column("received_at", "datetime")} AS src_received
+            FROM ({{rows}})
+        )"""
+
+
+def _battery_select(source: SourceDatabase, time_column: str) -> str:
+    return f"""
+        SELECT src_id, src_prosthetic_id, ifNull(src_time, toDateTime64(0, 6, 'UTC')),
+            ifNull(src_current, 0), ifNull(src_temperature, 0), ifNull(src_charging, 0),
+            ifNull(src_received, toDateTime64(0, 6, 'UTC')),
+            multiIf(src_time IS NULL OR src_received IS NULL, 'missing_timestamp',
+                    src_time > src_received + {FUTURE_TOLERANCE}, 'future_timestamp',
+                    src_current IS NULL OR src_temperature IS NULL OR src_charging IS NULL, 'missing_value',
+                    src_current < 0, 'negative_current',
+                    ''),
+            {{run_id:UInt64}}
+        FROM (
+            SELECT {source.column("id", "int")} AS src_id,
+                ifNull({source.column("prosthetic_id", "int")}, 0) AS src_prosthetic_id,
+                {source.column(time_column, "datetime")} AS src_time,
+                {source.column("current_ma", "int")} AS src_current,
+                {source.column("temperature_c", "decimal1")} AS src_temperature,
+                {source.column("is_charging", "bool")} AS src_charging,
+                {source.column("received_at", "datetime")} AS src_received
+            FROM ({{rows}})
+        )"""
+
+
+_SELECTS = {"events": _events_select, "battery_metrics": _battery_select}
+
+TELEMETRY_TABLES = (
+    TelemetryTable(
+        "events",
+        "occurred_at",
+        ("id", "prosthetic_id", "event_type", "occurred_at", "received_at", "reject_reason", "run_id"),
+    ),
+    TelemetryTable(
+        "battery_metrics",
+        "measured_at",
+        (
+            "id",
+            "prosthetic_id",
+            "measured_at",
+            "current_ma",
+            "temperature_c",
+            "is_charging",
+            "received_at",
+            "reject_reason",
+            "run_id",
+        ),
+    ),
+)
+
+
+def extract_telemetry(ctx: RunContext) -> dict:
+    source = telemetry()
+    tables, rejected, watermarks = {}, {}, {}
+    for table in TELEMETRY_TABLES:
+        # One lock per table: report reads get the embedded ClickHouse in between.
+        with etl_clickhouse() as client:
+            read = _extract_table(client, ctx, source, table)
+            loaded = _loaded_rows_by_reason(client, ctx, table)
+            watermarks[table.name] = _watermark(client, ctx, table)
+        written = sum(loaded.values())
+        tables[table.name] = {"read": written if read is None else read, "written": written}
+        rejected.update({f"{table.name}.{reason}": n for reason, n in loaded.items() if reason})
+    return {
+        "read": sum(t["read"] for t in tables.values()),
+        "written": sum(t["written"] for t in tables.values()),
+        "tables": tables,
+        "rejected": rejected,
+        "watermarks": watermarks,
+    }
+
+
+def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: TelemetryTable) -> int | None:
+    """Copies the new rows; returns how many source rows were read (None: all, a full copy)."""
+    params = {**ctx.parameters(), **source.parameters()}
+    source.make_visible()
+    since = ctx.watermark(table.name)
+    rows = f"SELECT * FROM {source.table(table.name)}"
+    if since is not None:
+        rows += " WHERE " + source.changed_since("received_at", "since")
+        params["since"] = source.timestamp_parameter(since)
+        params["since_time"] = params["since"]
+    select = table.select(source).replace("{rows}", rows)
+    columns = ", ".join(table.columns)
+    if since is None:
+        staging = f"{table.target}_next"
+        client.command(f"TRUNCATE TABLE {{db:Identifier}}.{staging}", parameters=params)
+        client.command(f"INSERT INTO {{db:Identifier}}.{staging} ({columns}) {select}", parameters=params)
+        client.command(
+            f"EXCHANGE TABLES {{db:Identifier}}.{table.target} AND {{db:Identifier}}.{staging}",
+            parameters=params,
+        )
+        client.command(f"TRUNCATE TABLE {{db:Identifier}}.{staging}", parameters=params)
+        return None
+    # Rows in the overlap that an earlier run already copied are skipped by id.
+    client.command(
+        f"INSERT INTO {{db:Identifier}}.{table.target} ({columns}) "
+        f"SELECT * FROM ({select}) WHERE src_id NOT IN ("
+        f"SELECT id FROM {{db:Identifier}}.{table.target} "
+        f"WHERE received_at >= {{since_time:DateTime64(6, 'UTC')}})",
+        parameters=params,
+    )
+    return client.query(f"SELECT count() FROM ({rows})", parameters=params).result_rows[0][0]
+
+
+def _loaded_rows_by_reason(client, ctx: RunContext, table: TelemetryTable) -> dict[str, int]:
+    """Rows this run copied, by rejection reason ('' = valid)."""
+    rows = client.query(
+        f"""
+        SELECT multiIf(reject_reason != '', reject_reason,
+                       prosthetic_id NOT IN (SELECT id FROM {{db:Identifier}}.etl_prosthetics_next),
+                       'unknown_prosthetic', '') AS reason,
+               count()
+        FROM {{db:Identifier}}.{table.target}
+        WHERE run_id = {{run_id:UInt64}}
+        GROUP BY reason ORDER BY reason""",
+        parameters=ctx.parameters(),
+    ).result_rows
+    return dict(rows)
+
+
+def _watermark(client, ctx: RunContext, table: TelemetryTable) -> str:
+    latest = client.query(
+        f"SELECT max(received_at) FROM {{db:Identifier}}.{table.target}", parameters=ctx.parameters()
+    ).result_rows[0][0]
+    return capped_watermark(latest, ctx, previous=ctx.baseline_watermarks.get(table.name))

@@ -1,0 +1,82 @@
+"""The ETL's Celery tasks. Thin on purpose: each task takes a run id and calls the ETL package.
+
+``bionicpro_etl_daily`` (django-celery-beat, 02:00 UTC) calls ``etl.run_nightly``, which records a
+run and queues the five steps as one chain. A step that finds a source database or ClickHouse
+briefly out of reach is retried with exponential backoff; a step that still fails marks the run
+failed with the error, and the chain stops there.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from celery import Task, chain, shared_task
+
+from portal.core.periodic import PeriodicSchedule
+from portal.etl import pipeline, runs
+from portal.etl.errors import RETRYABLE_ERRORS
+from portal.etl.models import EtlRun
+
+
+class EtlStepTask(Task):
+    autoretry_for = RETRYABLE_ERRORS
+    retry_backoff = 5
+    retry_backoff_max = 300
+    retry_jitter = True
+    max_retries = 6
+    acks_late = True
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        run_id = args[0] if args else kwargs["run_id"]
+        runs.fail(run_id, pipeline.describe_error(exc))
+
+
+@shared_task(base=EtlStepTask, name="etl.extract_crm")
+def extract_crm(run_id: int, token: str) -> None:
+    pipeline.run_step(run_id, "extract_crm", token=token)
+
+
+@shared_task(base=EtlStepTask, name="etl.extract_telemetry")
+def extract_telemetry(run_id: int, token: str) -> None:
+    pipeline.run_step(run_id, "extract_telemetry", token=token)
+
+
+@shared_task(base=EtlStepTask, name="etl.transform_user_metrics")
+def transform_user_metrics(run_id: int, token: str) -> None:
+    pipeline.run_step(run_id, "transform_user_metrics", token=token)
+
+
+@shared_task(base=EtlStepTask, name="etl.transform_prosthetic_metrics")
+def transform_prosthetic_metrics(run_id: int, token: str) -> None:
+    pipeline.run_step(run_id, "transform_prosthetic_metrics", token=token)
+
+
+@shared_task(base=EtlStepTask, name="etl.load")
+def load(run_id: int, token: str) -> None:
+    pipeline.run_step(run_id, "load", token=token)
+
+
+STEP_TASKS = (extract_crm, extract_telemetry, transform_user_metrics, transform_prosthetic_metrics, load)
+
+
+def start_chain(run_id: int):
+    """Queue the five steps of a recorded run; every step carries the same ownership token."""
+    token = f"chain-{uuid.uuid4().hex}"
+    return chain(task.si(run_id, token) for task in STEP_TASKS).apply_async()
+
+
+@shared_task(name="etl.run_nightly")
+def run_nightly() -> int:
+    run = runs.create_run(trigger=EtlRun.Trigger.SCHEDULE)
+    start_chain(run.pk)
+    return run.pk
+
+
+PERIODIC_TASKS = (
+    PeriodicSchedule(
+        name="bionicpro_etl_daily",
+        task=run_nightly.name,
+        crontab={"minute": "0", "hour": "2"},
+        description="Nightly ETL of CRM and telemetry into the ClickHouse report marts (DESIGN.md).",
+    ),
+)
