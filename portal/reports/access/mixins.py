@@ -2,20 +2,20 @@
 
 Both resolve the grant (and parse the month) before the handler runs, so a handler only ever
 sees ``self.grant.crm_user_id`` and ``self.report_month``; both write the audit row after a
-successful staff read. Errors become the API's JSON body or a friendly page with the same
-message and status.
+successful staff read. On the API a domain error is answered by the global exception handler
+(``portal.core.api.exception_handler``); on the pages by a friendly page with the same message,
+status and headers.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse
-from rest_framework.response import Response
 
+from portal.core.exceptions import DomainError
 from portal.core.months import parse_month
 from portal.reports.access.audit import Channel, record_read
 from portal.reports.access.gate import resolve_report_owner
-from portal.reports.errors import ReportError, ReportsBusy
 
 
 class _ReportAccess:
@@ -38,12 +38,6 @@ class _ReportAccess:
             )
 
 
-def _retry_after(response, exc: ReportError):
-    if isinstance(exc, ReportsBusy):
-        response["Retry-After"] = str(exc.retry_after_seconds)
-    return response
-
-
 class ReportAPIAccessMixin(_ReportAccess):
     """For DRF ``APIView`` subclasses: authentication (401), then the gate, then the handler."""
 
@@ -56,12 +50,6 @@ class ReportAPIAccessMixin(_ReportAccess):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.resolve_access(request, kwargs)
-
-    def handle_exception(self, exc):
-        if isinstance(exc, ReportError):
-            body = {"detail": exc.message(), "code": exc.code, **exc.extra()}
-            return _retry_after(Response(body, status=exc.status), exc)
-        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -83,12 +71,13 @@ class ReportPageAccessMixin(_ReportAccess):
             response = super().dispatch(request, *args, **kwargs)
             if isinstance(response, TemplateResponse):
                 response.render()
-        except ReportError as exc:
+        except DomainError as exc:
             return self.error_page(request, exc)
         self.record_if_read(request, response)
         return response
 
-    def error_page(self, request, exc: ReportError):
+    def error_page(self, request, exc: DomainError) -> TemplateResponse:
         context = {"error": exc, "message": exc.message(), "status": exc.status}
-        response = TemplateResponse(request, self.error_template, context, status=exc.status)
-        return _retry_after(response, exc)
+        return TemplateResponse(
+            request, self.error_template, context, status=exc.status, headers=exc.headers()
+        )
