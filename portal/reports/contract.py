@@ -13,7 +13,7 @@ from portal.core.months import format_month
 HEALTH_STATUSES = PROSTHETIC_MONTHLY.column("health_status").values
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-03"})
+@extend_schema_field({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$", "example": "2025-03"})
 class MonthField(serializers.Field):
     """A month as ``YYYY-MM``."""
 

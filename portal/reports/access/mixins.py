@@ -10,6 +10,7 @@ status and headers.
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from portal.core.exceptions import DomainError
@@ -76,7 +77,7 @@ class ReportPageAccessMixin(_ReportAccess):
         self.record_if_read(request, response)
         return response
 
-    def error_page(self, request, exc: DomainError) -> TemplateResponse:
+    def error_page(self, request: HttpRequest, exc: DomainError) -> TemplateResponse:
         context = {"error": exc, "message": exc.message(), "status": exc.status}
         return TemplateResponse(
             request, self.error_template, context, status=exc.status, headers=exc.headers()
