@@ -28,7 +28,7 @@ from portal.accounts.models import Account
 from portal.accounts.provider import oidc_setting
 from portal.accounts.roles import roles_from_claims, sync_roles
 from portal.accounts.tokens import store_tokens
-from portal.core.columns import column_name
+from portal.core.columns import column_of
 
 if TYPE_CHECKING:
     # The AUTH_USER_MODEL, as django-stubs resolves get_user_model().
@@ -181,13 +181,12 @@ _ACCOUNT_CRM_USER_ID = "_account_crm_user_id"
 def _user_with_account_sql(connection: BaseDatabaseWrapper, user_model: type[User]) -> str:
     quote = connection.ops.quote_name
     user_table, account_table = quote(user_model._meta.db_table), quote(Account._meta.db_table)
-    user_columns = ", ".join(
-        f"{user_table}.{quote(column_name(user_model, f.name))}" for f in user_model._meta.concrete_fields
-    )
+    user_columns = ", ".join(f"{user_table}.{quote(column_of(f))}" for f in user_model._meta.concrete_fields)
     account = {
-        name: f"{account_table}.{quote(column_name(Account, name))}" for name in ("id", "user", "crm_user_id")
+        name: f"{account_table}.{quote(column_of(Account._meta.get_field(name)))}"
+        for name in ("id", "user", "crm_user_id")
     }
-    user_pk = f"{user_table}.{quote(column_name(user_model, user_model._meta.pk.name))}"
+    user_pk = f"{user_table}.{quote(column_of(user_model._meta.pk))}"
     return (
         f"SELECT {user_columns}, {account['id']} AS {quote(_ACCOUNT_ID)}, "  # noqa: S608 (names from the models)
         f"{account['crm_user_id']} AS {quote(_ACCOUNT_CRM_USER_ID)} "

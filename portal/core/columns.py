@@ -1,11 +1,12 @@
 """The database column of a model field, for the few hand-written SQL queries on hot paths."""
 
-from django.db.models import Field, Model
+from typing import Any
+
+from django.db.models import Field, ForeignObjectRel
 
 
-def column_name(model: type[Model], field_name: str) -> str:
+def column_of(field: Field[Any, Any] | ForeignObjectRel) -> str:
     """The column of a concrete field; a relation's reverse side or a column-less field has none."""
-    field = model._meta.get_field(field_name)
     if not isinstance(field, Field) or field.column is None:
-        raise LookupError(f"{model.__name__}.{field_name} has no database column")
+        raise LookupError(f"{field} has no database column")
     return field.column

@@ -26,7 +26,7 @@ from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.dateparse import parse_datetime
 
-from portal.core.columns import column_name
+from portal.core.columns import column_of
 from portal.core.months import format_month, month_start, processed_through_date
 from portal.etl.models import EtlRun
 from portal.reports import marts
@@ -98,7 +98,8 @@ def latest_successful_run() -> tuple[int, dt.datetime] | None:
 def _latest_run_sql(connection: BaseDatabaseWrapper) -> str:
     quote = connection.ops.quote_name
     column = {
-        name: quote(column_name(EtlRun, name)) for name in ("id", "status", "data_as_of", "finished_at")
+        name: quote(column_of(EtlRun._meta.get_field(name)))
+        for name in ("id", "status", "data_as_of", "finished_at")
     }
     return (
         f"SELECT {column['id']}, {column['data_as_of']} FROM {quote(EtlRun._meta.db_table)} "  # noqa: S608 (names from the model)
