@@ -1,5 +1,7 @@
 """The database column of a model field, for the few hand-written SQL queries on hot paths."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from django.db.models import Field, ForeignObjectRel
