@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from clickhouse_connect.driver import Client
+
 from portal.core.months import last_month_before, month_of, month_range
 from portal.etl.context import RunContext
 from portal.etl.expressions import months_between
@@ -73,7 +75,7 @@ def data_as_of_months(ctx: RunContext) -> set[dt.date]:
     return set(month_range(month_of(low.astimezone(dt.UTC)), last_month_before(high)))
 
 
-def crm_months(client, ctx: RunContext, tables: tuple[str, ...]) -> set[dt.date]:
+def crm_months(client: Client, ctx: RunContext, tables: tuple[str, ...]) -> set[dt.date]:
     """Rule 2 for the given CRM tables, in one query."""
     per_table = [
         f"""
@@ -105,7 +107,7 @@ def _old_events(types: str) -> str:
     return f"SELECT prosthetic_id, occurred_at AS at FROM {{db:Identifier}}.etl_events WHERE {where}"
 
 
-def telemetry_months(client, ctx: RunContext) -> set[dt.date]:
+def telemetry_months(client: Client, ctx: RunContext) -> set[dt.date]:
     """Rule 3."""
     on_off = "('power_on', 'power_off')"
     outage_edges = "('power_on', 'critical_error')"
@@ -134,7 +136,7 @@ def telemetry_months(client, ctx: RunContext) -> set[dt.date]:
     return {month for (month,) in rows}
 
 
-def months_to_recompute(client, ctx: RunContext, *, mart: str) -> set[dt.date]:
+def months_to_recompute(client: Client, ctx: RunContext, *, mart: str) -> set[dt.date]:
     """Rules 1-3 for one mart ("user" or "prosthetic") of a nightly run."""
     if mart == "user":
         months = crm_months(client, ctx, USER_MART_SOURCES)

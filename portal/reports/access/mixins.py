@@ -9,9 +9,16 @@ status and headers.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.template.response import TemplateResponse
+from django.views import View
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from portal.core.exceptions import DomainError
 from portal.core.months import parse_month
@@ -23,13 +30,20 @@ class _ReportAccess:
     resource: str  # an ``audit.Resource`` value
     channel: str
 
-    def resolve_access(self, request, kwargs) -> None:
+    def resolve_access(self, request: HttpRequest | Request, kwargs: dict[str, Any]) -> None:
         self.grant = resolve_report_owner(request.user, kwargs["user_ref"])
         self.report_month = parse_month(kwargs["month"]) if "month" in kwargs else None
 
-    def record_if_read(self, request, response) -> None:
+    @property
+    def requested_month(self) -> dt.date:
+        """The month in a month view's URL, parsed by ``resolve_access`` before the handler runs."""
+        assert self.report_month is not None
+        return self.report_month
+
+    def record_if_read(self, request: HttpRequest | Request, response: HttpResponseBase) -> None:
         grant = getattr(self, "grant", None)
-        if grant is not None and response.status_code < 400:
+        # A grant is only ever resolved for a signed-in user; the check tells the type checker so.
+        if grant is not None and response.status_code < 400 and request.user.is_authenticated:
             record_read(
                 grant=grant,
                 reader=request.user,
@@ -39,32 +53,32 @@ class _ReportAccess:
             )
 
 
-class ReportAPIAccessMixin(_ReportAccess):
+class ReportAPIAccessMixin(_ReportAccess, APIView):
     """For DRF ``APIView`` subclasses: authentication (401), then the gate, then the handler."""
 
     channel = Channel.API
 
-    def get_authenticate_header(self, request):
+    def get_authenticate_header(self, request: Request) -> str:
         # Session authentication names no scheme, and DRF then turns "not signed in" into 403.
         return super().get_authenticate_header(request) or 'Session realm="BionicPRO reports"'
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self.resolve_access(request, kwargs)
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         self.record_if_read(request, response)
         return response
 
 
-class ReportPageAccessMixin(_ReportAccess):
+class ReportPageAccessMixin(_ReportAccess, View):
     """For Django views: sign-in redirect, then the gate, then the handler."""
 
     channel = Channel.PAGE
     error_template = "reports/error.html"
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         try:
