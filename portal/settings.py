@@ -9,6 +9,7 @@ filesystem broker for Celery, all under ``DATA_DIR``. Production sets the variab
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,12 +20,24 @@ DATA_DIR = Path(env("DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The embedded default key is for a local demo only; production must set DJANGO_SECRET_KEY.
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-demo-key-change-me-" + "x" * 20)
+# Local development (`make demo`, `make test`, a developer's runserver) is the default and runs over
+# plain http. Every other deployment sets PORTAL_LOCAL_DEVELOPMENT=false (docker-compose does):
+# cookies are then Secure, HSTS is on, and the secrets below must come from the environment.
+LOCAL_DEVELOPMENT = env.bool("PORTAL_LOCAL_DEVELOPMENT", default=True)
+# The embedded key is committed, so it signs nothing outside local development: there a missing
+# DJANGO_SECRET_KEY stops the start (and `check --deploy` flags the key; portal/core/checks.py).
+LOCAL_DEVELOPMENT_SECRET_KEY = "insecure-local-demo-key-change-me-" + "x" * 20
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not LOCAL_DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Outside local development (PORTAL_LOCAL_DEVELOPMENT=false) "
+            "the portal needs its own secret key: set DJANGO_SECRET_KEY to a long random string "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    SECRET_KEY = LOCAL_DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-# Local development runs over plain http; everywhere else cookies are Secure.
-LOCAL_DEVELOPMENT = env.bool("PORTAL_LOCAL_DEVELOPMENT", default=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -253,6 +266,9 @@ CONTENT_SECURITY_POLICY = env(
     "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
     "form-action 'self'",
 )
+
+# The debug error page masks the credentials in every connection URL (broker, cache, ClickHouse).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.core.debug.CredentialsSafeExceptionReporterFilter"
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
