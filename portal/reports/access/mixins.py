@@ -3,13 +3,16 @@
 Both resolve the grant (and parse the month) before the handler runs, so a handler only ever
 sees ``self.grant.crm_user_id`` and ``self.report_month``; both write the audit row after a
 successful staff read. Errors become the API's JSON body or a friendly page with the same
-message and status.
+message and status. Every answer, data or error, is marked ``Cache-Control: private, no-store``:
+it belongs to one signed-in person, and neither a shared cache nor the browser's disk may keep it.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseBase
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
 from rest_framework.response import Response
 
 from portal.core.months import parse_month
@@ -36,6 +39,11 @@ class _ReportAccess:
                 channel=self.channel,
                 month=self.report_month,
             )
+
+
+def _private_to_reader(response: HttpResponseBase) -> HttpResponseBase:
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _retry_after(response, exc: ReportError):
@@ -66,7 +74,7 @@ class ReportAPIAccessMixin(_ReportAccess):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         self.record_if_read(request, response)
-        return response
+        return _private_to_reader(response)
 
 
 class ReportPageAccessMixin(_ReportAccess):
@@ -84,9 +92,9 @@ class ReportPageAccessMixin(_ReportAccess):
             if isinstance(response, TemplateResponse):
                 response.render()
         except ReportError as exc:
-            return self.error_page(request, exc)
+            return _private_to_reader(self.error_page(request, exc))
         self.record_if_read(request, response)
-        return response
+        return _private_to_reader(response)
 
     def error_page(self, request, exc: ReportError):
         context = {"error": exc, "message": exc.message(), "status": exc.status}
