@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* count only from PORTAL_TRUSTED_PROXIES (the client address, https).
+    "portal.core.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -195,6 +197,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The local password form (no OIDC): failed attempts allowed per account and per client address
+# within a window of PORTAL_LOGIN_LOCKOUT_SECONDS, counted in CACHES["default"]; then 429.
+PORTAL_LOGIN_FAILURES_PER_ACCOUNT = env.int("PORTAL_LOGIN_FAILURES_PER_ACCOUNT", default=5)
+PORTAL_LOGIN_FAILURES_PER_ADDRESS = env.int("PORTAL_LOGIN_FAILURES_PER_ADDRESS", default=20)
+PORTAL_LOGIN_LOCKOUT_SECONDS = env.int("PORTAL_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/reports/"
 LOGOUT_REDIRECT_URL = "/"
@@ -257,8 +264,17 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not LOCAL_D
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if LOCAL_DEVELOPMENT else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL_DEVELOPMENT
 SECURE_HSTS_PRELOAD = not LOCAL_DEVELOPMENT
+# Addresses (CIDR) of the reverse proxy in front of the portal (nginx's fixed address in
+# docker-compose). Only requests from these keep their X-Forwarded-* headers (portal/core/proxy.py).
+PORTAL_TRUSTED_PROXIES = env.list("PORTAL_TRUSTED_PROXIES", default=[])
 # Behind a TLS-terminating proxy (nginx) that sets X-Forwarded-Proto; never trust it without one.
+# X-Forwarded-Host stays unused (USE_X_FORWARDED_HOST off): nginx passes the Host header as it came.
 if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    if not PORTAL_TRUSTED_PROXIES:
+        raise ImproperlyConfigured(
+            "DJANGO_BEHIND_TLS_PROXY needs PORTAL_TRUSTED_PROXIES: the address (CIDR) of the proxy "
+            "whose X-Forwarded-Proto the portal may believe."
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = env(
     "PORTAL_CONTENT_SECURITY_POLICY",

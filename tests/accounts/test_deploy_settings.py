@@ -65,3 +65,16 @@ def test_local_development_starts_without_a_secret_key_but_the_deploy_check_name
     assert "ImproperlyConfigured" not in result.stderr
     assert "portal.E001" in result.stdout + result.stderr
     assert result.returncode != 0
+
+
+def test_trusting_x_forwarded_proto_requires_the_proxy_address(tmp_path):
+    result = deploy_check(tmp_path, DJANGO_BEHIND_TLS_PROXY="true")
+
+    assert result.returncode != 0
+    assert "DJANGO_BEHIND_TLS_PROXY needs PORTAL_TRUSTED_PROXIES" in result.stderr
+    assert (
+        deploy_check(
+            tmp_path, DJANGO_BEHIND_TLS_PROXY="true", PORTAL_TRUSTED_PROXIES="172.28.10.10/32"
+        ).returncode
+        == 0
+    )
