@@ -2,13 +2,16 @@
 ``moto[server]``, pinned in requirements-dev.txt), started once per run on a free port.
 
 It speaks the S3 REST protocol over HTTP like MinIO in docker-compose, so django-storages and
-nginx talk to it exactly as in production. It does not enforce bucket policies: the MinIO rule
-"anonymous GET from nginx's address only" (deploy/minio/create-bucket.sh) is not checked here.
+nginx talk to it exactly as in production. It keeps private objects from anonymous readers and
+honours an anonymous-GET bucket policy, but not the policy's source-address condition: the MinIO
+rule "anonymous GET from nginx's address only" (deploy/minio/create-bucket.sh) is applied here
+and its address part is not checked.
 Missing locally, the tests that need it are skipped; in CI (REQUIRE_E2E=1) that is a failure.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -53,6 +56,18 @@ class S3Bucket:
     def keys(self, prefix: str = "") -> set[str]:
         listing = self.client().list_objects_v2(Bucket=self.name, Prefix=prefix)
         return {item["Key"] for item in listing.get("Contents", [])}
+
+    def allow_anonymous_get_from(self, cidr: str) -> None:
+        """The bucket policy deploy/minio/create-bucket.sh gives MinIO, for nginx's address."""
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"AWS": ["*"]},
+            "Action": ["s3:GetObject"],
+            "Resource": [f"arn:aws:s3:::{self.name}/*"],
+            "Condition": {"IpAddress": {"aws:SourceIp": [cidr]}},
+        }
+        policy = {"Version": "2012-10-17", "Statement": [statement]}
+        self.client().put_bucket_policy(Bucket=self.name, Policy=json.dumps(policy))
 
     def environment(self) -> dict[str, str]:
         """What docker-compose gives web, worker and beat (AWS_* in x-portal-environment)."""
