@@ -9,7 +9,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.test import Client, override_settings
 
-from tests.factories import PortalUserFactory
+from tests.support.factories import PortalUserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,11 +16,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from tests.deploy import servers
-from tests.deploy.tools import require_program
-from tests.factories import AccountFactory, CrmUserFactory
-from tests.reports.conftest import insert_rows, prosthetic_month_row, record_etl_run, user_month_row
+from tests.support import servers
+from tests.support.deploy import require_program
+from tests.support.factories import AccountFactory, CrmUserFactory
 from tests.support.portal_server import PROTECTED_PREFIX, server_environment
+from tests.support.reports import insert_rows, prosthetic_month_row, record_etl_run, user_month_row
 
 MARCH = dt.date(2025, 3, 1)
 

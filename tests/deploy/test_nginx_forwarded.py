@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from tests.deploy import servers
-from tests.deploy.tools import require_program
+from tests.support import servers
+from tests.support.deploy import require_program
 
 
 class HeaderEcho(BaseHTTPRequestHandler):

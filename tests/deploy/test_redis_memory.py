@@ -12,8 +12,8 @@ from contextlib import contextmanager
 import pytest
 import redis
 
-from tests.deploy import servers
-from tests.deploy.tools import load_compose, require_program
+from tests.support import servers
+from tests.support.deploy import load_compose, require_program
 
 PASSWORD = "compose-test-password"
 DEFAULT = re.compile(r"\$\{(\w+):-([^}]*)\}")

@@ -12,24 +12,16 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from portal.etl.models import EtlRun
 from portal.reports.cache import PDF_LAYOUT_VERSION
 from portal.reports.services import GRACE, sweep_report_files
-from tests.deploy import servers
-from tests.deploy.tools import require_program
+from tests.support import servers
+from tests.support.deploy import require_program
 from tests.support.portal_server import PROTECTED_PREFIX, server_environment
+from tests.support.reports import DATA_AS_OF, record_etl_run
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 MARCH = "2025-03"
-
-
-def recompute_in_a_new_run(month: str) -> None:
-    """A later successful run that recomputed ``month``: its stored PDFs are superseded."""
-    run = EtlRun.objects.latest("pk")
-    run.pk, run.months_recomputed = None, [month]
-    run.data_as_of += dt.timedelta(days=1)
-    run.save(force_insert=True)
 
 
 def download(client, month: str) -> bytes:
@@ -58,7 +50,7 @@ def superseded_and_current(client, reports_world, s3_storage):
     download(client, "2025-02")
     prefix = f"reports/{reports_world.crm_a.pk}/"
     superseded = s3_storage.keys(prefix + MARCH)
-    recompute_in_a_new_run(MARCH)
+    record_etl_run(data_as_of=DATA_AS_OF + dt.timedelta(days=1), months=[MARCH])
     download(client, MARCH)
     current = s3_storage.keys(prefix + MARCH) - superseded
     assert len(superseded) == len(current) == 1

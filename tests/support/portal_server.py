@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connections
+
+from tests.support.processes import database_url
 
 PROTECTED_PREFIX = "/protected-reports/"
 # Settings that must not leak from the caller's shell into the server: no OIDC (the local sign-in
 # stays on), no S3 unless the test gives one, no https redirect, no broker.
 LEAKY_PREFIXES = ("OIDC_", "AWS_", "DJANGO_SECURE_", "DJANGO_BEHIND_", "CELERY_")
-
-
-def database_url(alias: str) -> str:
-    database = connections[alias].settings_dict
-    if database["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{database['NAME']}"
-    credentials = quote(database["USER"]) + (
-        f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
-    )
-    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
 
 
 def server_environment(static_root: Path) -> dict[str, str]:
@@ -34,9 +24,9 @@ def server_environment(static_root: Path) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "PORTAL_LOCAL_DEVELOPMENT": "true",
-        "DATABASE_URL": database_url("default"),
-        "CRM_DATABASE_URL": database_url("crm"),
-        "TELEMETRY_DATABASE_URL": database_url("telemetry"),
+        "DATABASE_URL": database_url(connections["default"].settings_dict),
+        "CRM_DATABASE_URL": database_url(connections["crm"].settings_dict),
+        "TELEMETRY_DATABASE_URL": database_url(connections["telemetry"].settings_dict),
         "CLICKHOUSE_URL": settings.CLICKHOUSE_URL,
         "REPORTS_STORAGE_ROOT": str(settings.REPORTS_STORAGE_ROOT),
         "REPORTS_X_ACCEL_REDIRECT_PREFIX": PROTECTED_PREFIX,
