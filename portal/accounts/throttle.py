@@ -30,13 +30,17 @@ class Counter:
     limit: int
 
 
+def now() -> float:
+    return time.time()
+
+
 def _window() -> int:
-    return math.floor(time.time() / settings.PORTAL_LOGIN_LOCKOUT_SECONDS)
+    return math.floor(now() / settings.PORTAL_LOGIN_LOCKOUT_SECONDS)
 
 
 def seconds_left_in_window() -> int:
     window = settings.PORTAL_LOGIN_LOCKOUT_SECONDS
-    return max(1, math.ceil((_window() + 1) * window - time.time()))
+    return max(1, math.ceil((_window() + 1) * window - now()))
 
 
 def _counters(request: HttpRequest, username: str) -> list[Counter]:
