@@ -7,14 +7,16 @@ off); without it (the embedded demo) it is Django's username/password form.
 from __future__ import annotations
 
 import math
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,7 +35,7 @@ from portal.accounts.tokens import ID_TOKEN
 NEXT = "next"
 
 
-def safe_next_url(request) -> str | None:
+def safe_next_url(request: HttpRequest) -> str | None:
     """``next`` only when it stays on this portal: no open redirect after sign-in."""
     target = request.POST.get(NEXT) or request.GET.get(NEXT)
     if target and url_has_allowed_host_and_scheme(
@@ -49,17 +51,17 @@ class PasswordLoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if throttle.is_locked_out(request, self._username()):
             return self._locked_out()
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         if self._username() and form.has_error(NON_FIELD_ERRORS):  # wrong password, inactive user
             throttle.record_failure(self.request, self._username())
         return super().form_invalid(form)
 
-    def form_valid(self, form):
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         throttle.clear_account(self.request, self._username())
         return super().form_valid(form)
 
@@ -94,12 +96,12 @@ def admin_login(request):
     return HttpResponseRedirect(f"{reverse('login')}?{urlencode({NEXT: next_url})}")
 
 
-class OIDCOnlyMixin:
+class OIDCOnlyMixin(View):
     """404 while OIDC is not configured; a clear 503 page while the provider cannot be reached."""
 
     get_settings = staticmethod(oidc_setting)
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         # mozilla-django-oidc reads the provider's endpoints here; that waits for dispatch, which
         # can first answer 404 (not configured) or 503 (provider unreachable).
         View.__init__(self, **kwargs)
@@ -149,7 +151,7 @@ def sign_out(request):
     return HttpResponseRedirect(target or reverse("signed_out"))
 
 
-def _provider_logout_url(request) -> str | None:
+def _provider_logout_url(request: HttpRequest) -> str | None:
     id_token = request.session.get(ID_TOKEN)
     try:
         endpoint = oidc_setting("OIDC_OP_LOGOUT_ENDPOINT", "")

@@ -6,12 +6,18 @@ so the committed local-development key passes it; this check names that key for 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
 
 @register(Tags.security, deploy=True)
-def secret_key_is_not_the_committed_one(app_configs, **kwargs) -> list[CheckMessage]:
+def secret_key_is_not_the_committed_one(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     if settings.SECRET_KEY != settings.LOCAL_DEVELOPMENT_SECRET_KEY:
         return []
     return [

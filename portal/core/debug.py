@@ -12,6 +12,7 @@ values with credentials that cannot be read as a URL at all.
 from __future__ import annotations
 
 import re
+from collections.abc import ItemsView
 from typing import Any
 
 from django.views.debug import SafeExceptionReporterFilter
@@ -35,8 +36,9 @@ class CredentialsSafeExceptionReporterFilter(SafeExceptionReporterFilter):
             return self.cleansed_substitute  # a URL-ish value with credentials we cannot parse
         return masked
 
-    def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> list[tuple[str, Any]]:
-        return [
-            (name, mask_url_credentials(value, self.cleansed_substitute) if isinstance(value, str) else value)
-            for name, value in super().get_traceback_frame_variables(request, tb_frame)
-        ]
+    def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> ItemsView[str, Any]:
+        variables = super().get_traceback_frame_variables(request, tb_frame)
+        return {
+            name: mask_url_credentials(value, self.cleansed_substitute) if isinstance(value, str) else value
+            for name, value in variables
+        }.items()
