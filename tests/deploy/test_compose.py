@@ -20,7 +20,7 @@ from tests.support.deploy import (
 )
 
 LONG_RUNNING = {
-    "postgres", "clickhouse", "redis", "openldap", "keycloak", "minio",
+    "postgres", "clickhouse", "redis", "redis-cache", "openldap", "keycloak", "minio",
     "web", "worker", "beat", "flower", "nginx",
 }  # fmt: skip
 ONE_SHOT = {"migrate", "minio-init", "ldap-demo-passwords"}
@@ -196,3 +196,19 @@ def test_the_dockerfile_builds_in_two_stages_and_runs_as_a_non_root_user():
     assert re.search(r"^USER portal", runtime, re.MULTILINE)
     for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"):
         assert package in runtime
+
+
+def test_forwarded_headers_are_believed_only_from_the_proxy_in_front(compose):
+    services = compose["services"]
+    nginx_address = services["nginx"]["networks"]["default"]["ipv4_address"]
+    portal = compose["x-portal-environment"]
+    # Django and gunicorn believe nginx only ...
+    assert portal["PORTAL_TRUSTED_PROXIES"] == f"{nginx_address}/32"
+    assert portal["GUNICORN_FORWARDED_ALLOW_IPS"] == nginx_address
+    # ... and nginx and Keycloak believe only the load balancer in front of them.
+    keycloak = services["keycloak"]["environment"]
+    assert keycloak["KC_PROXY_HEADERS"] == "xforwarded"
+    edge = "${EDGE_PROXY_CIDR:?set EDGE_PROXY_CIDR in .env}"
+    assert keycloak["KC_PROXY_TRUSTED_ADDRESSES"] == edge
+    assert services["nginx"]["environment"]["EDGE_PROXY_CIDR"] == edge
+    assert "EDGE_PROXY_CIDR" in services["nginx"]["environment"]["NGINX_ENVSUBST_FILTER"]

@@ -4,17 +4,19 @@ Both resolve the grant (and parse the month) before the handler runs, so a handl
 sees ``self.grant.crm_user_id`` and ``self.report_month``; both write the audit row after a
 successful staff read. On the API a domain error is answered by the global exception handler
 (``portal.core.api.exception_handler``); on the pages by a friendly page with the same message,
-status and headers.
+status and headers. Every answer, data or error, is marked ``Cache-Control: private, no-store``:
+it belongs to one signed-in person, and neither a shared cache nor the browser's disk may keep it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
 from django.views import View
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +26,8 @@ from portal.core.exceptions import DomainError
 from portal.core.months import parse_month
 from portal.reports.access.audit import Channel, record_read
 from portal.reports.access.gate import resolve_report_owner
+
+_Response = TypeVar("_Response", bound=HttpResponseBase)
 
 
 class _ReportAccess:
@@ -53,6 +57,11 @@ class _ReportAccess:
             )
 
 
+def _private_to_reader(response: _Response) -> _Response:
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
 class ReportAPIAccessMixin(_ReportAccess, APIView):
     """For DRF ``APIView`` subclasses: authentication (401), then the gate, then the handler."""
 
@@ -69,7 +78,7 @@ class ReportAPIAccessMixin(_ReportAccess, APIView):
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         self.record_if_read(request, response)
-        return response
+        return _private_to_reader(response)
 
 
 class ReportPageAccessMixin(_ReportAccess, View):
@@ -87,9 +96,9 @@ class ReportPageAccessMixin(_ReportAccess, View):
             if isinstance(response, TemplateResponse):
                 response.render()
         except DomainError as exc:
-            return self.error_page(request, exc)
+            return _private_to_reader(self.error_page(request, exc))
         self.record_if_read(request, response)
-        return response
+        return _private_to_reader(response)
 
     def error_page(self, request: HttpRequest, exc: DomainError) -> TemplateResponse:
         context = {"error": exc, "message": exc.message(), "status": exc.status}
