@@ -11,6 +11,9 @@ from django.conf import settings
 from portal.clickhouse.client import clickhouse
 from portal.clickhouse.schema import apply_migrations
 
+# Shared helpers registered as fixtures (tests/support is importable; conftest files are not).
+pytest_plugins = ["tests.support.smtp", "tests.support.delivery"]
+
 MART_TABLES = ("report_user_monthly_metrics", "report_prosthetic_monthly_metrics")
 
 
