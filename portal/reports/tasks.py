@@ -14,6 +14,7 @@ from django.conf import settings
 from portal.core.periodic import PeriodicSchedule
 from portal.etl.models import EtlRun
 from portal.reports.delivery import closing, sending
+from portal.reports.errors import ReportsBusy
 from portal.reports.services import sweep_report_files
 
 
@@ -23,7 +24,10 @@ def sweep_stored_report_files() -> dict[str, int]:
     return {"removed": result.removed, "kept": result.kept}
 
 
-@shared_task(name="reports.deliver_closed_month")
+# The marts may be briefly held by an ETL run (embedded chDB): try again shortly.
+@shared_task(
+    name="reports.deliver_closed_month", autoretry_for=(ReportsBusy,), retry_backoff=10, max_retries=5
+)
 def deliver_closed_month(run_id: int | None = None) -> dict[str, object]:
     """Fan out the e-mails of the month ``run_id`` (default: the latest successful run) closed,
     and queue every e-mail still waiting. Safe to run any number of times."""
