@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
+
+from tests.support.etl import process_env
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -27,30 +28,11 @@ def require_redis() -> None:
         pytest.skip(f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
 
 
-def database_url(alias: str) -> str:
-    db = connections[alias].settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def portal_env(**extra: str) -> dict[str, str]:
-    """Environment for another portal process: this test's databases, ClickHouse, data folder, a
-    Redis broker and a queue of its own (no other worker on this Redis takes its tasks)."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATA_DIR": str(settings.DATA_DIR),
-        "CLICKHOUSE_URL": settings.CLICKHOUSE_URL,
-        "DATABASE_URL": database_url("default"),
-        "CRM_DATABASE_URL": database_url("crm"),
-        "TELEMETRY_DATABASE_URL": database_url("telemetry"),
-        "CELERY_BROKER_URL": REDIS_URL,
-        "CELERY_TASK_DEFAULT_QUEUE": f"test-{uuid.uuid4().hex}",
-    }
-    env.update(extra)
-    return env
+    """``process_env`` with a Redis broker and a queue of its own (no other worker on this Redis
+    takes its tasks)."""
+    queue = f"test-{uuid.uuid4().hex}"
+    return process_env(CELERY_BROKER_URL=REDIS_URL, CELERY_TASK_DEFAULT_QUEUE=queue, **extra)
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
