@@ -37,7 +37,8 @@ def add_customers(count: int, *, start: int = 0) -> list:
     ]
     rows = []
     for customer in customers:
-        rows.append(user_month_row(customer.pk, FEBRUARY, successful_payments=Decimal("6990.00"), tickets_opened=1))
+        february = {"successful_payments": Decimal("6990.00"), "tickets_opened": 1}
+        rows.append(user_month_row(customer.pk, FEBRUARY, **february))
         rows.append(user_month_row(customer.pk, MARCH))
     insert_rows("report_user_monthly_metrics", rows)
     return customers
