@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -159,7 +160,7 @@ def fail(run_id: int, error: str) -> None:
 
 
 @contextmanager
-def heartbeat(run_id: int):
+def heartbeat(run_id: int) -> Iterator[None]:
     """Refresh the run's heartbeat from a background thread while a long step works."""
     stop = threading.Event()
 

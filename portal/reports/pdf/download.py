@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 from portal.core.months import format_month
@@ -49,7 +49,7 @@ def ensure_stored_pdf(*, crm_user_id: int, month: dt.date, language: str, freshn
     return StoredPdf(name=name, rendered_now=content)
 
 
-def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str) -> HttpResponse:
+def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str) -> HttpResponseBase:
     stored = ensure_stored_pdf(
         crm_user_id=crm_user_id, month=month, language=language, freshness=current_freshness()
     )
@@ -59,7 +59,7 @@ def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str) -> Ht
     return _stored_pdf_response(stored.name, filename)
 
 
-def _stored_pdf_response(name: str, filename: str) -> HttpResponse:
+def _stored_pdf_response(name: str, filename: str) -> HttpResponseBase:
     prefix = settings.REPORTS_X_ACCEL_REDIRECT_PREFIX
     if prefix:
         response = HttpResponse(content_type=PDF_CONTENT_TYPE)
@@ -69,7 +69,7 @@ def _stored_pdf_response(name: str, filename: str) -> HttpResponse:
     return _private(FileResponse(stored, content_type=PDF_CONTENT_TYPE), filename)
 
 
-def _private(response: HttpResponse, filename: str) -> HttpResponse:
+def _private(response: HttpResponseBase, filename: str) -> HttpResponseBase:
     """An attachment that only the signed-in browser may keep: shared caches must not store it."""
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     patch_cache_control(response, private=True)
