@@ -8,7 +8,7 @@ those are rate-limited per worker and retried with backoff on temporary SMTP fai
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from portal.core.periodic import PeriodicSchedule
@@ -48,7 +48,7 @@ def deliver_closed_month(run_id: int | None = None) -> dict[str, object]:
     acks_late=True,
     max_retries=settings.REPORT_DELIVERY_MAX_RETRIES,
 )
-def send_month_email(self, email_id: int) -> str:
+def send_month_email(self: Task, email_id: int) -> str:
     try:
         return sending.send_month_email(email_id).status
     except sending.TemporaryDeliveryFailure as exc:

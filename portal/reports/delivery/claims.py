@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from portal.core.processes import this_worker, worker_is_gone
@@ -37,7 +37,7 @@ def claim(email_id: int) -> MonthlyEmail | None:
     return MonthlyEmail.objects.get(pk=email_id) if claimed else None
 
 
-def _mine(email: MonthlyEmail, status: str):
+def _mine(email: MonthlyEmail, status: str) -> QuerySet[MonthlyEmail]:
     return MonthlyEmail.objects.filter(pk=email.pk, status=status, worker=email.worker)
 
 

@@ -26,7 +26,9 @@ def _signed(delta: Decimal | int, formatter: Callable[[object], str]) -> str:
     return sign + formatter(abs(delta) if isinstance(delta, int) else f"{abs(delta)}")
 
 
-def _delta(current, previous, formatter) -> str | None:
+def _delta(
+    current: int | str | None, previous: int | str | None, formatter: Callable[[object], str]
+) -> str | None:
     if previous is None or current is None:
         return None
     if isinstance(current, int):
@@ -63,7 +65,7 @@ class ProsthesisFigures:
 
 
 def prosthesis_figures(prosthetic: dict, previous: dict | None) -> ProsthesisFigures:
-    def hours(value) -> str:
+    def hours(value: object) -> str:
         return with_unit(value, _("h"))
 
     def key(label: str, field: str, formatter: Callable[[object], str]) -> KeyFigure:

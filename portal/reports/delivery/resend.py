@@ -4,6 +4,7 @@ It is a staff access to the customer's report (the e-mail carries it), so it is 
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from portal.reports.access.audit import Channel, Resource, record_read
@@ -13,7 +14,7 @@ from portal.reports.delivery.models import MonthlyEmail
 from portal.reports.tasks import send_month_email
 
 
-def resend(email: MonthlyEmail, *, staff) -> bool:
+def resend(email: MonthlyEmail, *, staff: User) -> bool:
     """False when the e-mail is still on its way (pending or being sent): nothing to re-send."""
     with transaction.atomic():
         if not claims.reopen_for_resend(email):

@@ -11,10 +11,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
@@ -23,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.request import Request
 
 from portal.accounts.selectors import linked_crm_user_id
 from portal.core.months import format_month
@@ -42,21 +46,24 @@ class DeliverySettingsForm(forms.Form):
 class DeliverySettingsPage(View):
     template_name = "reports/delivery/settings.html"
 
-    def dispatch(self, request, *args, **kwargs):
+    crm_user_id: int
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        self.crm_user_id = linked_crm_user_id(request.user)
-        if self.crm_user_id is None:
+        crm_user_id = linked_crm_user_id(request.user)
+        if crm_user_id is None:
             context = {"message": _("E-mail settings belong to customer accounts."), "status": 404}
             return TemplateResponse(request, "reports/error.html", context, status=404)
+        self.crm_user_id = crm_user_id
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         preference = preference_for(self.crm_user_id)
         form = DeliverySettingsForm(initial={"enabled": preference.enabled, "language": preference.language})
         return TemplateResponse(request, self.template_name, {"form": form})
 
-    def post(self, request):
+    def post(self, request: HttpRequest) -> HttpResponseBase:
         form = DeliverySettingsForm(request.POST)
         if not form.is_valid():
             return TemplateResponse(request, self.template_name, {"form": form}, status=400)
@@ -69,7 +76,7 @@ class DeliverySettingsPage(View):
 class UnsubscribePage(View):
     template_name = "reports/delivery/unsubscribe.html"
 
-    def dispatch(self, request, token: str):
+    def dispatch(self, request: HttpRequest, *args: Any, token: str = "", **kwargs: Any) -> HttpResponseBase:
         try:
             self.crm_user_id = tokens.customer_from_unsubscribe_token(token)
         except tokens.InvalidToken:
@@ -77,11 +84,11 @@ class UnsubscribePage(View):
             return TemplateResponse(request, "reports/error.html", context, status=400)
         return super().dispatch(request)
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         enabled = preference_for(self.crm_user_id).enabled
         return TemplateResponse(request, self.template_name, {"done": not enabled})
 
-    def post(self, request):
+    def post(self, request: HttpRequest) -> HttpResponseBase:
         unsubscribe(crm_user_id=self.crm_user_id)
         return TemplateResponse(request, self.template_name, {"done": True})
 
@@ -91,14 +98,16 @@ class EmailedPdfLink(ReportPageAccessMixin, View):
 
     resource = Resource.PDF
 
-    def resolve_access(self, request, kwargs) -> None:
+    def resolve_access(self, request: HttpRequest | Request, kwargs: dict[str, Any]) -> None:
         try:
             crm_user_id, month = tokens.report_from_pdf_link_token(kwargs["token"])
         except tokens.InvalidToken as exc:
             raise ReportNotFound() from exc
         super().resolve_access(request, {"user_ref": str(crm_user_id), "month": format_month(month)})
 
-    def get(self, request, token: str):
+    def get(self, request: HttpRequest, token: str) -> HttpResponseBase:
         return month_pdf_response(
-            crm_user_id=self.grant.crm_user_id, month=self.report_month, language=translation.get_language()
+            crm_user_id=self.grant.crm_user_id,
+            month=self.requested_month,
+            language=translation.get_language(),
         )
