@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from portal.core.months import parse_month
+from portal.core.months import InvalidMonth, parse_month
 from portal.reports.cache import PDF_LAYOUT_VERSION
-from portal.reports.errors import InvalidMonth
 from portal.reports.freshness import current_freshness
 
 logger = logging.getLogger(__name__)

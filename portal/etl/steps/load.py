@@ -16,6 +16,7 @@ import re
 
 from clickhouse_connect.driver import Client
 
+from portal.clickhouse.marts import PROSTHETIC_MONTHLY, USER_MONTHLY
 from portal.clickhouse.schema import local_table, on_cluster
 from portal.etl.context import RunContext
 from portal.etl.session import etl_clickhouse
@@ -24,12 +25,8 @@ from portal.etl.steps.extract_crm import CRM_TABLES
 _PARTITION_ID = re.compile(r"^\d{6}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MARTS = (
-    ("report_user_monthly_metrics", "etl_stage_user_monthly_metrics", "transform_user_metrics"),
-    (
-        "report_prosthetic_monthly_metrics",
-        "etl_stage_prosthetic_monthly_metrics",
-        "transform_prosthetic_metrics",
-    ),
+    (USER_MONTHLY.table, "etl_stage_user_monthly_metrics", "transform_user_metrics"),
+    (PROSTHETIC_MONTHLY.table, "etl_stage_prosthetic_monthly_metrics", "transform_prosthetic_metrics"),
 )
 
 
