@@ -197,6 +197,41 @@ REPORTS_X_ACCEL_REDIRECT_PREFIX = env("REPORTS_X_ACCEL_REDIRECT_PREFIX", default
 # Seconds a report request waits for the embedded chDB lock (held by the ETL) before answering 503.
 REPORTS_CLICKHOUSE_WAIT = env.float("REPORTS_CLICKHOUSE_WAIT", default=5.0)
 
+# --- E-mail: the monthly report delivery (portal/reports/delivery) -------------------------------
+# EMAIL_URL (django-environ: smtp://user:pass@host:25, submission://...:587 for STARTTLS,
+# smtp+ssl://...:465) picks the mail server; without it e-mails are written as files under
+# DATA_DIR/mail (Django's file backend), so the demo shows them without a mail server.
+if env("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+    EMAIL_PORT = _email["EMAIL_PORT"] or 25
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BionicPRO <reports@bionicpro.example>")
+# Absolute address of the portal for links in e-mails (unsubscribe, settings, the PDF link).
+PORTAL_PUBLIC_URL = env("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Monthly report e-mails: off switch for the whole portal, sending pace per worker, and the size
+# above which the PDF is linked (through the portal's sign-in and access gate) instead of attached.
+REPORT_DELIVERY_ENABLED = env.bool("REPORT_DELIVERY_ENABLED", default=True)
+REPORT_DELIVERY_PER_MINUTE = env.int("REPORT_DELIVERY_PER_MINUTE", default=600)
+REPORT_DELIVERY_MAX_ATTACHMENT_BYTES = env.int(
+    "REPORT_DELIVERY_MAX_ATTACHMENT_BYTES", default=5 * 1024 * 1024
+)
+# A temporary SMTP failure (4xx, no connection) is retried after 1x, 2x, 4x ... this many seconds.
+REPORT_DELIVERY_RETRY_SECONDS = env.int("REPORT_DELIVERY_RETRY_SECONDS", default=60)
+REPORT_DELIVERY_MAX_RETRIES = env.int("REPORT_DELIVERY_MAX_RETRIES", default=6)
+# An e-mail claimed by a worker that has not finished after this many seconds counts as abandoned.
+REPORT_DELIVERY_STALE_AFTER_SECONDS = env.int("REPORT_DELIVERY_STALE_AFTER_SECONDS", default=600)
+# How long the signed PDF link in an e-mail stays valid.
+REPORT_DELIVERY_LINK_DAYS = env.int("REPORT_DELIVERY_LINK_DAYS", default=90)
+
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

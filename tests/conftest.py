@@ -10,4 +10,6 @@ pytest_plugins = [
     "tests.support.reports",
     "tests.support.e2e",
     "tests.support.s3",
+    "tests.support.smtp",
+    "tests.support.delivery",
 ]

@@ -113,3 +113,18 @@ def marts_data_as_of() -> dt.datetime | None:
     """The newest data_as_of in the marts; used only when no successful ETL run is recorded."""
     with _marts_client() as client:
         return _aware(_scalar(client, MARTS_DATA_AS_OF_SQL))
+
+
+MONTH_CUSTOMERS_SQL = """
+SELECT DISTINCT user_id FROM {db:Identifier}.report_user_monthly_metrics
+WHERE month = {month:Date} ORDER BY user_id
+"""
+
+
+def month_customer_ids(*, month: dt.date) -> list[int]:
+    """Every customer with a report for ``month`` (the recipients of its e-mail)."""
+    with _marts_client() as client:
+        result = client.query(
+            MONTH_CUSTOMERS_SQL, parameters={"db": settings.CLICKHOUSE_DATABASE, "month": month}
+        )
+    return [int(row[0]) for row in result.result_rows]
