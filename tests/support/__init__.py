@@ -1,0 +1,1 @@
+"""Shared test helpers (importable; fixtures are registered through ``pytest_plugins``)."""

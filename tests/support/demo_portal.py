@@ -1,0 +1,164 @@
+"""A portal on the demo data for browser work outside pytest (``make screenshots``), and the page
+opener the browser checks share: sign in through the password form once per login, set the
+language cookie, open a ``Screen`` at a viewport size."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.e2e.processes import free_port, start
+from tests.support.screens import DemoFacts, Screen
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_UNTIL = "2026-10-31"  # fixed, so the screens' months exist whatever the day
+DEMO_PASSWORD = "bionicpro-demo"
+SUPPORT_LOGIN = "support@bionicpro.example"
+LANGUAGE_COOKIE = "django_language"
+
+FACTS_SCRIPT = """
+import json
+from portal.demo.logins import demo_customers
+print(json.dumps([[c.id, c.email] for c in demo_customers()]))
+"""
+
+
+def _environment(data_dir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "DJANGO_SETTINGS"))}
+    for variable in ("DATABASE_URL", "CRM_DATABASE_URL", "TELEMETRY_DATABASE_URL", "CLICKHOUSE_URL"):
+        env.pop(variable, None)
+    env.update(
+        DATA_DIR=str(data_dir),
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_DEBUG="false",
+        PORTAL_LOCAL_DEVELOPMENT="true",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        CELERY_TASK_ALWAYS_EAGER="true",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _manage(data_dir: Path, *args: str) -> str:
+    command = [sys.executable, "manage.py", *args]
+    done = subprocess.run(
+        command, cwd=BASE_DIR, env=_environment(data_dir), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def prepare(data_dir: Path) -> None:
+    """Databases, demo data (once), the marts and the demo logins in ``data_dir``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for database in ("default", "crm", "telemetry"):
+        _manage(data_dir, "migrate", "--noinput", "--database", database)
+    _manage(data_dir, "migrate_clickhouse")
+    _manage(data_dir, "seed_demo", "--if-empty", "--years", "1.5", "--until", DEMO_UNTIL)
+    _manage(data_dir, "run_etl")
+    _manage(data_dir, "collectstatic", "--noinput", "--verbosity", "0")
+    _manage(data_dir, "demo_logins")
+
+
+@contextmanager
+def running(data_dir: Path, *, log_dir: Path) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"]
+    service = start(
+        "screens-portal",
+        command,
+        env=_environment(data_dir),
+        log_dir=log_dir,
+        ready_url=f"{url}/accounts/login/",
+        url=url,
+    )
+    try:
+        yield url
+    finally:
+        service.stop()
+
+
+@contextmanager
+def chromium() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def sign_in(context, portal_url: str, login: str, password: str) -> None:
+    page = context.new_page()
+    page.goto(f"{portal_url}/accounts/login/")
+    page.fill("#id_username", login)
+    page.fill("#id_password", password)
+    page.click("form.sign-in button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.close()
+
+
+def demo_facts(browser, portal_url: str, data_dir: Path) -> DemoFacts:
+    """The demo customer with the most months needing attention, that month and their latest."""
+    customers = json.loads(_manage(data_dir, "shell", "-c", FACTS_SCRIPT).strip().splitlines()[-1])
+    context = browser.new_context()
+    sign_in(context, portal_url, SUPPORT_LOGIN, DEMO_PASSWORD)
+    best = None
+    for customer_id, email in customers:
+        months = context.request.get(f"{portal_url}/api/reports/{customer_id}/").json()["months"]
+        flagged = [m["month"] for m in months if m.get("health_status") in ("warning", "critical")]
+        if months and (best is None or len(flagged) > len(best[2])):
+            best = (customer_id, email, flagged, months[-1]["month"])
+    context.close()
+    assert best is not None, "the demo data has no customer with reports"
+    customer_id, email, flagged, latest = best
+    return DemoFacts(
+        customer_id=customer_id,
+        customer_login=email,
+        month=flagged[-1] if flagged else latest,
+        quiet_month=latest,
+    )
+
+
+def login_credentials(login: str, facts: DemoFacts) -> tuple[str, str]:
+    if login == "customer":
+        return facts.customer_login, DEMO_PASSWORD
+    if login == "support":
+        return SUPPORT_LOGIN, DEMO_PASSWORD
+    raise KeyError(f"no demo login named {login!r}")
+
+
+def open_page(browser, portal_url: str, screen: Screen, language: str, viewport: tuple[int, int], facts):
+    """A fresh browser context at ``viewport`` in ``language``, signed in as ``screen.login``,
+    showing the screen; the caller closes ``page.context``."""
+    width, height = viewport
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=language)
+    context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": portal_url}])
+    if screen.login:
+        sign_in(context, portal_url, *login_credentials(screen.login, facts))
+    page = context.new_page()
+    response = page.goto(portal_url + facts.fill(screen.path))
+    if response is None or response.status != screen.status:
+        got = response.status if response else None
+        raise AssertionError(f"{screen.name}: expected HTTP {screen.status}, got {got}")
+    return page
