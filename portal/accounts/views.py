@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from portal.accounts.backend import INVALID_RESPONSE, OIDC_BACKEND, PROVIDER_UNAVAILABLE, SIGN_IN_ERROR
+from portal.accounts.forms import EmailSignInForm
 from portal.accounts.provider import ProviderUnavailable, oidc_configured, oidc_setting
 from portal.accounts.selectors import is_support_staff, linked_crm_user_id
 from portal.accounts.tokens import ID_TOKEN
@@ -41,6 +42,7 @@ def safe_next_url(request) -> str | None:
 
 class PasswordLoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = EmailSignInForm
     redirect_authenticated_user = True
 
 

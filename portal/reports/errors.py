@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
+
+
+def _month(month: dt.date) -> str:
+    """Mid-sentence: "март 2025" in Russian, "March 2025" in English."""
+    label = formats.date_format(month, "F Y")
+    return label[:1].lower() + label[1:] if translation.get_language() == "ru" else label
+
+
+def _day(day: dt.date) -> str:
+    return formats.date_format(day, "j E Y")
 
 
 class ReportError(Exception):
@@ -84,8 +95,8 @@ class NoReportForMonth(ReportError):
         if self.first_month is None:
             return _("There are no reports for this customer yet.")
         return _("There is no report for %(month)s: reports start with %(first)s.") % {
-            "month": self.month.strftime("%Y-%m"),
-            "first": self.first_month.strftime("%Y-%m"),
+            "month": _month(self.month),
+            "first": _month(self.first_month),
         }
 
     def extra(self) -> dict:
@@ -109,7 +120,7 @@ class MonthNotProcessed(ReportError):
         return _(
             "The report for %(month)s is not ready: data is processed through %(date)s. "
             "Reports are updated every night."
-        ) % {"month": self.month.strftime("%Y-%m"), "date": self.processed_through.isoformat()}
+        ) % {"month": _month(self.month), "date": _day(self.processed_through)}
 
     def extra(self) -> dict:
         return {
@@ -127,3 +138,24 @@ class ReportsBusy(ReportError):
 
     def message(self) -> str:
         return _("Reports are being updated right now. Please try again in a minute.")
+
+
+class NotYourProsthesis(ReportError):
+    """A support request about a prosthesis that is not in this customer's month: the answer of
+    a report that does not exist, so ids cannot be probed."""
+
+    status = 404
+    code = "prosthesis_not_found"
+
+    def message(self) -> str:
+        return _("There is no such prosthesis in this report.")
+
+
+class ContactOnlyForOwnReport(ReportError):
+    """Staff read a customer's report, but a support request is the customer's own act."""
+
+    status = 403
+    code = "own_report_only"
+
+    def message(self) -> str:
+        return _("Only the customer can contact support from their report.")

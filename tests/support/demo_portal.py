@@ -27,7 +27,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DEMO_UNTIL = "2026-10-31"  # fixed, so the screens' months exist whatever the day
 DEMO_PASSWORD = "bionicpro-demo"
 SUPPORT_LOGIN = "support@bionicpro.example"
 LANGUAGE_COOKIE = "django_language"
@@ -71,7 +70,7 @@ def prepare(data_dir: Path) -> None:
     for database in ("default", "crm", "telemetry"):
         _manage(data_dir, "migrate", "--noinput", "--database", database)
     _manage(data_dir, "migrate_clickhouse")
-    _manage(data_dir, "seed_demo", "--if-empty", "--years", "1.5", "--until", DEMO_UNTIL)
+    _manage(data_dir, "seed_demo", "--if-empty", "--years", "1.5")
     _manage(data_dir, "run_etl")
     _manage(data_dir, "collectstatic", "--noinput", "--verbosity", "0")
     _manage(data_dir, "demo_logins")

@@ -38,7 +38,7 @@ class DemoFacts:
 CUSTOMER_SCREENS: list[Screen] = [
     Screen("sign-in", "/accounts/login/", None),
     Screen("months", "/reports/", "customer"),
-    Screen("months-period", "/reports/me/?from=2026-01&to=2026-06", "customer"),
+    Screen("months-period", "/reports/me/?from={quiet_month}&to={quiet_month}", "customer"),
     Screen("month", "/reports/me/{month}/", "customer"),
     Screen("month-latest", "/reports/me/{quiet_month}/", "customer"),
     Screen("tickets", "/reports/me/tickets/", "customer"),

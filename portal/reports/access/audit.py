@@ -14,6 +14,8 @@ class Resource:
     MONTH_LIST = "list"
     MONTH = "month"
     PDF = "pdf"
+    CSV = "csv"
+    TICKET = "ticket"
 
 
 class Channel:

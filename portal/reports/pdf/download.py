@@ -24,20 +24,27 @@ from portal.reports.selectors import month_report
 PDF_CONTENT_TYPE = "application/pdf"
 
 
-def pdf_filename(month: dt.date) -> str:
-    return f"bionicpro-report-{format_month(month)}.pdf"
+def pdf_filename(crm_user_id: int, month: dt.date) -> str:
+    """Names the customer and the month: ``bionicpro-statement-12-2025-03.pdf``."""
+    return f"bionicpro-statement-{crm_user_id}-{format_month(month)}.pdf"
 
 
-def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str) -> HttpResponse:
+def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str, zone: str = "UTC") -> HttpResponse:
+    """``zone`` is the reader's time zone: the PDF writes its times in it, so it is part of the
+    stored file's name like the language."""
     freshness = current_freshness()
     freshness.check_covers(month)
     name = report_cache.pdf_storage_name(
-        crm_user_id=crm_user_id, month=month, version=freshness.month_version(month), language=language
+        crm_user_id=crm_user_id,
+        month=month,
+        version=freshness.month_version(month),
+        language=language,
+        zone=zone,
     )
-    filename = pdf_filename(month)
+    filename = pdf_filename(crm_user_id, month)
     if not report_cache.stored_pdf_exists(name):
         report = month_report(crm_user_id=crm_user_id, month=month, freshness=freshness)
-        content = render_month_pdf(report, language=language)
+        content = render_month_pdf(report, language=language, zone=zone)
         report_cache.store_pdf(name, content)
         if not settings.REPORTS_X_ACCEL_REDIRECT_PREFIX:
             return _private(HttpResponse(content, content_type=PDF_CONTENT_TYPE), filename)
