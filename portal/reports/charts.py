@@ -29,6 +29,7 @@ BAR_GAP = 3
 GROUP_GAP = 8
 COLUMNS_HEIGHT = 90
 AXIS_WIDTH = 34
+CHAR_WIDTH = 8  # about one digit at FONT_SIZE in DejaVu Sans
 # Blue and orange stay apart for the common colour-vision deficiencies.
 SERIES_COLOURS = ("#1d4ed8", "#c2410c")
 
@@ -108,10 +109,12 @@ def column_chart(
     (the series share a unit); ``ticks`` labels the axis (an empty string leaves a slot unlabelled),
     ``names`` name each slot in its columns' tooltips."""
     legend, top = _legend(series)
-    slots = len(ticks)
-    slot = (WIDTH - AXIS_WIDTH) / max(slots, 1)
-    column = max(slot / len(series) - 1, 1)
     peak = max((v for row in values for v in row if v), default=0)
+    peak_text = figure(peak) if isinstance(peak, int) else figure(f"{peak:.0f}")
+    axis_width = max(AXIS_WIDTH, len(peak_text) * CHAR_WIDTH + 8)  # room for the peak's label
+    slots = len(ticks)
+    slot = (WIDTH - axis_width) / max(slots, 1)
+    column = max(slot / len(series) - 1, 1)
     columns = []
     for index in range(slots):
         for serie, row in enumerate(values):
@@ -119,7 +122,7 @@ def column_chart(
             height = float(value / peak) * COLUMNS_HEIGHT if peak else 0.0
             columns.append(
                 {
-                    "x": f"{AXIS_WIDTH + index * slot + serie * (column + 1):.1f}",
+                    "x": f"{axis_width + index * slot + serie * (column + 1):.1f}",
                     "y": f"{top + COLUMNS_HEIGHT - height:.1f}",
                     "width": f"{column:.1f}",
                     "height": f"{height:.1f}",
@@ -129,7 +132,7 @@ def column_chart(
             )
     base = top + COLUMNS_HEIGHT
     labels = [
-        {"x": f"{AXIS_WIDTH + index * slot + slot / 2:.1f}", "text": text}
+        {"x": f"{axis_width + index * slot + slot / 2:.1f}", "text": text}
         for index, text in enumerate(ticks)
         if text
     ]
@@ -143,10 +146,10 @@ def column_chart(
             "font_size": FONT_SIZE,
             "legend": legend,
             "columns": columns,
-            "axis_x": AXIS_WIDTH - 4,
+            "axis_x": axis_width - 4,
             "top": top,
             "base": base,
-            "peak": figure(peak) if isinstance(peak, int) else figure(f"{peak:.0f}"),
+            "peak": peak_text,
             "ticks": labels,
             "tick_y": base + LINE - 2,
         },

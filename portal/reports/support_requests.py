@@ -12,7 +12,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 
 from portal.crm.models import SupportTicket
-from portal.reports.formatting import health_label, limb_label, month_label
+from portal.reports.formatting import health_label, limb_label, month_in_sentence
 
 CATEGORY = "hardware"
 PRIORITY_BY_STATUS = {"critical": SupportTicket.Priority.HIGH, "warning": SupportTicket.Priority.NORMAL}
@@ -26,7 +26,7 @@ def _subject(prosthetic: dict, month: dt.date) -> str:
         "limb": limb_label(prosthetic["limb"]).lower(),
         "serial": prosthetic["serial_number"],
         "status": health_label(prosthetic["health_status"]),
-        "month": month_label(month),
+        "month": month_in_sentence(month),
     }
 
 

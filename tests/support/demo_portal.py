@@ -4,6 +4,7 @@ language cookie, open a ``Screen`` at a viewport size."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -32,6 +33,7 @@ SUPPORT_LOGIN = "support@bionicpro.example"
 LANGUAGE_COOKIE = "django_language"
 
 FACTS_SCRIPT = """
+import datetime as dt
 import json
 from portal.demo.logins import demo_customers
 print(json.dumps([[c.id, c.email] for c in demo_customers()]))
@@ -64,13 +66,23 @@ def _manage(data_dir: Path, *args: str) -> str:
     return done.stdout
 
 
+def demo_until(today: dt.date | None = None) -> dt.date:
+    """The last day of demo data: the end of last month (of the month before when today is the
+    1st), so the newest processed month has no telemetry and shows the no-data state."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    first = today.replace(day=1)
+    if today.day == 1:
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return first - dt.timedelta(days=1)
+
+
 def prepare(data_dir: Path) -> None:
     """Databases, demo data (once), the marts and the demo logins in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     for database in ("default", "crm", "telemetry"):
         _manage(data_dir, "migrate", "--noinput", "--database", database)
     _manage(data_dir, "migrate_clickhouse")
-    _manage(data_dir, "seed_demo", "--if-empty", "--years", "1.5")
+    _manage(data_dir, "seed_demo", "--if-empty", "--years", "1.5", "--until", demo_until().isoformat())
     _manage(data_dir, "run_etl")
     _manage(data_dir, "collectstatic", "--noinput", "--verbosity", "0")
     _manage(data_dir, "demo_logins")
@@ -117,9 +129,12 @@ def sign_in(context, portal_url: str, login: str, password: str) -> None:
     page.close()
 
 
-def demo_facts(browser, portal_url: str, data_dir: Path) -> DemoFacts:
+def demo_customers(data_dir: Path) -> list[tuple[int, str]]:
+    return json.loads(_manage(data_dir, "shell", "-c", FACTS_SCRIPT).strip().splitlines()[-1])
+
+
+def demo_facts(browser, portal_url: str, customers: list[tuple[int, str]]) -> DemoFacts:
     """The demo customer with the most months needing attention, that month and their latest."""
-    customers = json.loads(_manage(data_dir, "shell", "-c", FACTS_SCRIPT).strip().splitlines()[-1])
     context = browser.new_context()
     sign_in(context, portal_url, SUPPORT_LOGIN, DEMO_PASSWORD)
     best = None
@@ -147,11 +162,16 @@ def login_credentials(login: str, facts: DemoFacts) -> tuple[str, str]:
     raise KeyError(f"no demo login named {login!r}")
 
 
-def open_page(browser, portal_url: str, screen: Screen, language: str, viewport: tuple[int, int], facts):
+def open_page(
+    browser, portal_url: str, screen: Screen, language: str, viewport: tuple[int, int], facts, *, checks=False
+):
     """A fresh browser context at ``viewport`` in ``language``, signed in as ``screen.login``,
-    showing the screen; the caller closes ``page.context``."""
+    showing the screen; the caller closes ``page.context``. With ``checks`` the page's CSP lets
+    the test inject axe-core."""
     width, height = viewport
-    context = browser.new_context(viewport={"width": width, "height": height}, locale=language)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale=language, bypass_csp=checks
+    )
     context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": portal_url}])
     if screen.login:
         sign_in(context, portal_url, *login_credentials(screen.login, facts))

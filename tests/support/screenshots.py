@@ -24,7 +24,7 @@ def main() -> int:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     demo_portal.prepare(DATA_DIR)
     with demo_portal.running(DATA_DIR, log_dir=OUT_DIR) as portal_url, demo_portal.chromium() as browser:
-        facts = demo_portal.demo_facts(browser, portal_url, DATA_DIR)
+        facts = demo_portal.demo_facts(browser, portal_url, demo_portal.demo_customers(DATA_DIR))
         for screen in SCREENS:
             for language in LANGUAGES:
                 for viewport_name, viewport in VIEWPORTS.items():
