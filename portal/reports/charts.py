@@ -29,7 +29,7 @@ BAR_GAP = 3
 GROUP_GAP = 8
 COLUMNS_HEIGHT = 90
 AXIS_WIDTH = 34
-CHAR_WIDTH = 8  # about one digit at FONT_SIZE in DejaVu Sans
+CHAR_WIDTH = 9  # a little more than one digit or letter at FONT_SIZE in DejaVu Sans
 # Blue and orange stay apart for the common colour-vision deficiencies.
 SERIES_COLOURS = ("#1d4ed8", "#c2410c")
 
@@ -111,7 +111,7 @@ def column_chart(
     legend, top = _legend(series)
     peak = max((v for row in values for v in row if v), default=0)
     peak_text = figure(peak) if isinstance(peak, int) else figure(f"{peak:.0f}")
-    axis_width = max(AXIS_WIDTH, len(peak_text) * CHAR_WIDTH + 8)  # room for the peak's label
+    axis_width = max(AXIS_WIDTH, len(peak_text) * CHAR_WIDTH + 10)  # room for the peak's label
     slots = len(ticks)
     slot = (WIDTH - axis_width) / max(slots, 1)
     column = max(slot / len(series) - 1, 1)
@@ -132,7 +132,10 @@ def column_chart(
             )
     base = top + COLUMNS_HEIGHT
     labels = [
-        {"x": f"{axis_width + index * slot + slot / 2:.1f}", "text": text}
+        {
+            "x": f"{_within(axis_width + (index + 0.5) * slot, len(text) * CHAR_WIDTH / 2, axis_width):.1f}",
+            "text": text,
+        }
         for index, text in enumerate(ticks)
         if text
     ]
@@ -154,6 +157,11 @@ def column_chart(
             "tick_y": base + LINE - 2,
         },
     )
+
+
+def _within(centre: float, half: float, left: float) -> float:
+    """A centred label's x, moved in so that it stays inside [left, WIDTH]."""
+    return min(max(centre, left + half), WIDTH - half)
 
 
 def _decimal(value) -> Decimal | None:
