@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.e2e.processes import free_port, start
+from tests.support.processes import free_port, start
 from tests.support.screens import DemoFacts, Screen
 
 BASE_DIR = Path(__file__).resolve().parents[2]

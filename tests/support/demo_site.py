@@ -20,8 +20,8 @@ from django.core.management import call_command
 from django.db import connections
 
 from portal.clickhouse.client import clickhouse
-from tests.e2e.processes import database_url, free_port, start
 from tests.support import demo_portal
+from tests.support.processes import database_url, free_port, start
 from tests.support.screens import DemoFacts
 
 DEMO_YEARS = "0.34"  # about four months: enough for comparisons, critical errors and a no-data month

@@ -21,7 +21,7 @@ from portal.accounts.models import ROLE_SUPPORT
 from portal.clickhouse.client import clickhouse
 from portal.crm.models import Prosthetic
 from portal.etl.models import EtlRun
-from tests.factories import (
+from tests.support.factories import (
     AccountFactory,
     CrmUserFactory,
     EventFactory,
