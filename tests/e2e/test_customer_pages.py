@@ -18,6 +18,23 @@ PHONE, DESKTOP = VIEWPORTS["phone"], VIEWPORTS["desktop"]
 MIN_CHART_TEXT_PX = 11
 
 
+# Marked for every database so that pytest-django creates them all even when this module runs
+# alone; read-only, so its rolled-back transaction leaves the seeded demo data alone.
+@pytest.mark.django_db(databases="__all__")
+def test_the_demo_site_serves_seeded_customers_with_a_month_needing_attention(demo_site):
+    from portal.demo.logins import demo_customers
+
+    assert demo_site.facts.customer_id in {c.id for c in demo_customers()}
+    page = _page(demo_site, Screen("months", "/reports/", "customer"), "en", DESKTOP)
+    try:
+        months = page.request.get(f"{demo_site.url}/api/reports/me/").json()["months"]
+        flagged = {m["month"]: m["health_status"] for m in months}
+        assert flagged[demo_site.facts.month] in ("warning", "critical")
+        assert flagged[demo_site.facts.quiet_month] == "no_data"
+    finally:
+        page.context.close()
+
+
 def _page(demo_site, screen: Screen, language: str, viewport):
     return open_page(
         demo_site.browser, demo_site.url, screen, language, viewport, demo_site.facts, checks=True

@@ -31,6 +31,7 @@ CHROMIUM_FLAGS = [
 DEMO_PASSWORD = "bionicpro-demo"
 SUPPORT_LOGIN = "support@bionicpro.example"
 LANGUAGE_COOKIE = "django_language"
+TIMEOUT_MS = 90_000  # a busy machine: a sign-in or a first PDF can take long
 
 FACTS_SCRIPT = """
 import datetime as dt
@@ -121,6 +122,7 @@ def chromium() -> Iterator:
 
 def sign_in(context, portal_url: str, login: str, password: str) -> None:
     page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{portal_url}/accounts/login/")
     page.fill("#id_username", login)
     page.fill("#id_password", password)
@@ -136,6 +138,7 @@ def demo_customers(data_dir: Path) -> list[tuple[int, str]]:
 def demo_facts(browser, portal_url: str, customers: list[tuple[int, str]]) -> DemoFacts:
     """The demo customer with the most months needing attention, that month and their latest."""
     context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
     sign_in(context, portal_url, SUPPORT_LOGIN, DEMO_PASSWORD)
     best = None
     for customer_id, email in customers:
@@ -162,6 +165,22 @@ def login_credentials(login: str, facts: DemoFacts) -> tuple[str, str]:
     raise KeyError(f"no demo login named {login!r}")
 
 
+# Signed-in sessions by (portal, login): a password sign-in hashes on purpose slowly, so each login
+# signs in once and later pages start from its cookies.
+_SESSIONS: dict[tuple[str, str], dict] = {}
+
+
+def _session_state(browser, portal_url: str, login: str, facts) -> dict:
+    key = (portal_url, login)
+    if key not in _SESSIONS:
+        context = browser.new_context()
+        context.set_default_timeout(TIMEOUT_MS)
+        sign_in(context, portal_url, *login_credentials(login, facts))
+        _SESSIONS[key] = context.storage_state()
+        context.close()
+    return _SESSIONS[key]
+
+
 def open_page(
     browser, portal_url: str, screen: Screen, language: str, viewport: tuple[int, int], facts, *, checks=False
 ):
@@ -169,12 +188,17 @@ def open_page(
     showing the screen; the caller closes ``page.context``. With ``checks`` the page's CSP lets
     the test inject axe-core."""
     width, height = viewport
+    state = _session_state(browser, portal_url, screen.login, facts) if screen.login else None
     context = browser.new_context(
-        viewport={"width": width, "height": height}, locale=language, bypass_csp=checks
+        viewport={"width": width, "height": height},
+        locale=language,
+        # A reader in Moscow: the page shows local time once the browser has told its zone.
+        timezone_id="Europe/Moscow",
+        bypass_csp=checks,
+        storage_state=state,
     )
+    context.set_default_timeout(TIMEOUT_MS)
     context.add_cookies([{"name": LANGUAGE_COOKIE, "value": language, "url": portal_url}])
-    if screen.login:
-        sign_in(context, portal_url, *login_credentials(screen.login, facts))
     page = context.new_page()
     response = page.goto(portal_url + facts.fill(screen.path))
     if response is None or response.status != screen.status:
