@@ -137,7 +137,7 @@ def test_month_page_shows_the_report_with_inline_svg_charts_and_no_inline_script
         len(scripts) == 1 and "js/timezone" in scripts[0] and " src=" in scripts[0]
     )  # a file, nothing inline
     assert "12\u00a0980,00\u00a0₽" in page
-    assert "Данные на 1 апреля 2025, 00:00 UTC" in page
+    assert "Данные на 1 апреля 2025, 03:00 (время Europe/Moscow)" in page
     assert f'href="/reports/me/{MONTH}/pdf"' in page
 
 
@@ -146,7 +146,8 @@ def test_month_list_page_has_key_figures_and_a_pdf_button_per_month(client, repo
     page = client.get("/reports/").content.decode()
     for month in ("2025-01", "2025-02", "2025-03"):
         assert f'href="/reports/me/{month}/pdf"' in page
-    assert page.count("12\u00a0980,00\u00a0₽") == 6  # payments and subscription cost, 3 months
+    assert page.count("7\u00a0990,00\u00a0₽") == 3  # charged, 3 months
+    assert page.count("12\u00a0980,00\u00a0₽/мес") == 3  # subscription cost, 3 months
     assert "Данные обработаны по 31 марта 2025." in page
 
 

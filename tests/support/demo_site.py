@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
@@ -88,6 +90,11 @@ def _seed() -> list[tuple[int, str]]:
     call_command("seed_demo", years=float(DEMO_YEARS), until=demo_portal.demo_until(), verbosity=0)
     call_command("run_etl", verbosity=0)
     ensure_demo_logins()
+    # The tests hash with MD5 for speed; the server runs the production settings (PBKDF2 only).
+    hasher = PBKDF2PasswordHasher()
+    get_user_model().objects.update(password=hasher.encode(demo_portal.DEMO_PASSWORD, hasher.salt()))
+    # The server runs without DEBUG: WhiteNoise serves the collected files (STATIC_ROOT under DATA_DIR).
+    call_command("collectstatic", interactive=False, verbosity=0)
     return [(customer.id, customer.email) for customer in demo_customers()]
 
 
