@@ -293,7 +293,6 @@ def test_pdf_names_the_customer_is_tagged_fits_one_page_and_shows_every_api_figu
         in response["Content-Disposition"]
     )
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    open("/tmp/i12ux/crafted.pdf", "wb").write(content)  # DEBUG-REMOVE
     info = pdf_tool("pdfinfo", content)
     assert re.search(r"^Tagged:\s+yes$", info, re.M), info
     assert re.search(r"^Pages:\s+1$", info, re.M), info
