@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import formats
@@ -67,7 +68,7 @@ def bar_chart(*, chart_id: str, title: str, series: list[str], groups: list[Grou
     for group in groups:
         label_y = y + FONT_SIZE
         y += LINE + 2
-        bars = []
+        bars: list[dict[str, Any]] = []
         for index, bar in enumerate(group.bars):
             length = float(bar.value / peak) * plot_width if bar.value and peak else 0.0
             bars.append(
@@ -168,7 +169,7 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _unit_bar(value, unit: str) -> Bar:
+def _unit_bar(value: object, unit: str) -> Bar:
     return Bar(_decimal(value), with_unit(value, unit))
 
 

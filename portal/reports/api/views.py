@@ -92,7 +92,7 @@ class MonthReportView(CSVExportMixin, ReportAPIAccessMixin, APIView):
         responses={200: MonthReportSerializer, (200, "text/csv"): OpenApiTypes.STR, **MONTH_ERRORS},
     )
     def get(self, request, user_ref, month):
-        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.report_month)
+        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.requested_month)
         if export.wants_csv(request):
             self.resource = Resource.CSV
             filename = export.month_filename(self.grant.crm_user_id, report["month"])
@@ -118,7 +118,7 @@ class MonthPdfView(ReportAPIAccessMixin, APIView):
     def get(self, request, user_ref, month):
         return month_pdf_response(
             crm_user_id=self.grant.crm_user_id,
-            month=self.report_month,
+            month=self.requested_month,
             language=translation.get_language(),
             zone=timezone.get_current_timezone_name(),
         )

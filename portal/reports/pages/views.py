@@ -85,7 +85,7 @@ class MonthPage(ReportPageAccessMixin, View):
     resource = Resource.MONTH
 
     def get(self, request, user_ref, month):
-        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.report_month)
+        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.requested_month)
         context = {
             **month_page_context(report),
             "user_ref": user_ref,
@@ -100,7 +100,7 @@ class MonthCsv(ReportPageAccessMixin, View):
     resource = Resource.CSV
 
     def get(self, request, user_ref, month):
-        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.report_month)
+        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.requested_month)
         filename = export.month_filename(self.grant.crm_user_id, report["month"])
         return export.csv_response(export.month_csv(report), filename)
 
@@ -111,7 +111,7 @@ class MonthPdfPage(ReportPageAccessMixin, View):
     def get(self, request, user_ref, month):
         return month_pdf_response(
             crm_user_id=self.grant.crm_user_id,
-            month=self.report_month,
+            month=self.requested_month,
             language=translation.get_language(),
             zone=timezone.get_current_timezone_name(),
         )
@@ -127,13 +127,13 @@ class ContactSupport(ReportPageAccessMixin, View):
     def post(self, request, user_ref, month):
         if self.grant.audited:
             raise ContactOnlyForOwnReport()
-        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.report_month)
+        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.requested_month)
         wanted = request.POST.get("prosthetic_id", "")
         prosthetic = next((p for p in report["prosthetics"] if str(p["prosthetic_id"]) == wanted), None)
         if prosthetic is None:
             raise NotYourProsthesis()
         ticket, created = support_requests.open_ticket(
-            report=report, prosthetic=prosthetic, month=self.report_month
+            report=report, prosthetic=prosthetic, month=self.requested_month
         )
         text = (
             _("Support request #%(id)s is open; support will contact you.")
