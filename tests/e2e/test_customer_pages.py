@@ -137,26 +137,21 @@ def test_month_page_compares_each_figure_with_last_month_on_seeded_data(demo_sit
         page.context.close()
 
 
-def test_customer_contacts_support_from_a_month_with_a_problem(demo_site, django_db_blocker):
-    from portal.crm.models import SupportTicket
-
+def test_customer_contacts_support_from_a_month_with_a_problem(demo_site):
+    """The ticket row itself is checked against the database in tests/reports/test_statement.py;
+    here the customer's side: the button, the confirmation and the ticket in their list."""
     page = _page(demo_site, Screen("month", "/reports/me/{month}/", "customer"), "ru", PHONE)
     try:
-        with django_db_blocker.unblock():
-            before = SupportTicket.objects.filter(user_id=demo_site.facts.customer_id).count()
         page.locator("form.contact-support button").first.click()
         page.wait_for_load_state()
         message = page.locator(".messages").inner_text()
         number = re.search(r"№(\d+)", message)
         assert number, message
-        with django_db_blocker.unblock():
-            ticket = SupportTicket.objects.get(pk=int(number[1]))
-            after = SupportTicket.objects.filter(user_id=demo_site.facts.customer_id).count()
-        assert ticket.user_id == demo_site.facts.customer_id
-        assert ticket.prosthetic_id is not None and ticket.status == "open"
-        assert after == before + 1
         page.goto(f"{demo_site.url}/reports/me/tickets/")
-        assert f"#{ticket.pk}" in page.locator("main").inner_text()
+        listed = page.locator("li.ticket", has_text=f"#{number[1]}")
+        assert listed.count() == 1
+        text = listed.inner_text()
+        assert "Открыто" in text
     finally:
         page.context.close()
 
