@@ -5,12 +5,12 @@ Django's own handlers render ``400.html``, ``403.html`` and ``404.html`` with th
 (the failure may be the database), and shows no signed-in navigation.
 """
 
-from django.http import HttpResponseServerError
+from django.http import HttpRequest, HttpResponseServerError
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
 
 @requires_csrf_token
-def server_error(request, template_name: str = "500.html") -> HttpResponseServerError:
+def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponseServerError:
     template = loader.get_template(template_name)
     return HttpResponseServerError(template.render({"error_page": True}, request))

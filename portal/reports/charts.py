@@ -165,7 +165,7 @@ def _within(centre: float, half: float, left: float) -> float:
     return min(max(centre, left + half), WIDTH - half)
 
 
-def _decimal(value) -> Decimal | None:
+def _decimal(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 

@@ -28,7 +28,7 @@ class Figure:
     lead: bool = False  # the figure the block leads with
 
 
-def _number(value) -> Decimal | None:
+def _number(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
@@ -38,7 +38,9 @@ def _signed(difference: Decimal, places: int, unit: str) -> str:
     return f"{sign}{text}\u00a0{unit}".strip()
 
 
-def compared(label: str, current, previous, *, unit: str = "", note: str = "", lead: bool = False) -> Figure:
+def compared(
+    label: str, current: object, previous: object, *, unit: str = "", note: str = "", lead: bool = False
+) -> Figure:
     shown = with_unit(current, unit) if unit else figure(current)
     now, before = _number(current), _number(previous)
     if now is None or before is None:

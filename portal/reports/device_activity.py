@@ -44,9 +44,15 @@ def attention_events(*, prosthetic_id: int, month: dt.date, data_as_of: dt.datet
     for index, (occurred_at, event_type, error_code) in enumerate(rows):
         if event_type == Event.Type.POWER_ON:
             continue
-        event = {"occurred_at": occurred_at, "event_type": event_type, "error_code": error_code}
-        if event_type == Event.Type.CRITICAL_ERROR:
-            restart = next((at for at, kind, _ in rows[index + 1 :] if kind == Event.Type.POWER_ON), None)
+        event: dict[str, object] = {
+            "occurred_at": occurred_at,
+            "event_type": event_type,
+            "error_code": error_code,
+        }
+        if event_type == Event.Type.CRITICAL_ERROR and occurred_at is not None:
+            restart = next(
+                (at for at, kind, _ in rows[index + 1 :] if kind == Event.Type.POWER_ON and at), None
+            )
             event["restarted_at"] = restart
             event["down_minutes"] = round(((restart or end) - occurred_at).total_seconds() / 60, 1)
         events.append(event)

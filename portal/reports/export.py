@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
 CSV_FORMAT = "csv"
@@ -43,7 +43,7 @@ PROSTHETIC_COLUMNS = (
 )
 
 
-def wants_csv(request) -> bool:
+def wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("format") == CSV_FORMAT
 
 
@@ -78,7 +78,7 @@ def month_csv(report: dict) -> str:
     return out.getvalue()
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -54,7 +54,7 @@ def month_status_label(status: str | None) -> str:
     return health_label(status) if status else DASH
 
 
-def money_per_month(value) -> str:
+def money_per_month(value: object) -> str:
     return DASH if value is None else f"{figure(value)}\u00a0{_('₽/month')}"
 
 

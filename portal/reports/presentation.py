@@ -19,6 +19,7 @@ EVENTS_SHOWN = 10
 def month_page_context(report: dict) -> dict:
     month = parse_month(report["month"])
     data_as_of = parse_datetime(report["data_as_of"])
+    assert data_as_of is not None  # the API always writes it
     last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     next_month = add_months(month, 1)
     return {

@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -47,10 +48,10 @@ CSV = OpenApiParameter(
 )
 
 
-class CSVExportMixin:
+class CSVExportMixin(APIView):
     """``?format=csv`` answers a CSV file (audited like the PDF); errors stay JSON."""
 
-    def perform_content_negotiation(self, request, force=False):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple:
         if export.wants_csv(request):
             return (JSONRenderer(), JSONRenderer.media_type)
         return super().perform_content_negotiation(request, force)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.contrib import messages
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
@@ -17,7 +18,7 @@ from portal.accounts.selectors import is_support_staff, linked_crm_user_id
 from portal.core.months import parse_optional_month
 from portal.reports import export, support_requests
 from portal.reports.access.audit import Resource
-from portal.reports.access.gate import ME
+from portal.reports.access.gate import ME, ReportGrant
 from portal.reports.access.mixins import ReportPageAccessMixin
 from portal.reports.errors import ContactOnlyForOwnReport, InvalidUserRef, NotYourProsthesis
 from portal.reports.pdf.download import month_pdf_response
@@ -25,7 +26,7 @@ from portal.reports.presentation import daily_charts, month_page_context
 from portal.reports.selectors import month_list, month_report
 
 
-def _list_data(request, grant) -> dict:
+def _list_data(request: HttpRequest, grant: ReportGrant) -> dict:
     return month_list(
         crm_user_id=grant.crm_user_id,
         month_from=parse_optional_month(request.GET.get("from") or None),

@@ -19,5 +19,5 @@ register.filter("money_per_month", formatting.money_per_month)
 
 
 @register.filter
-def get_item(mapping: dict, key):
+def get_item(mapping: dict, key: object) -> object:
     return mapping.get(key)
