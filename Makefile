@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint venv migrate seed serve worker bench clean e2e-deps
+.PHONY: demo test lint venv migrate seed serve worker bench clean e2e-deps screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ deploy-deps:
 
 test: lint e2e-deps deploy-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# A screenshot of every page in tests/support/screens.py at 390x844 and 1366x900, Russian and
+# English, under var/screenshots/ (its own demo world in var/screenshots-data; Debian's Chromium).
+screenshots: venv
+	$(PY) -m tests.support.screenshots
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

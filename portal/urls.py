@@ -17,3 +17,5 @@ urlpatterns = [
     path("", include("portal.accounts.urls")),
     path("", include("portal.reports.urls")),
 ]
+
+handler500 = "portal.core.error_pages.server_error"

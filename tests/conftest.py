@@ -12,4 +12,6 @@ pytest_plugins = [
     "tests.support.s3",
     "tests.support.smtp",
     "tests.support.delivery",
+    "tests.support.demo_site",
+    "tests.support.statement_world",
 ]

@@ -28,6 +28,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from portal.accounts import throttle
 from portal.accounts.backend import INVALID_RESPONSE, OIDC_BACKEND, PROVIDER_UNAVAILABLE, SIGN_IN_ERROR
+from portal.accounts.forms import EmailSignInForm
 from portal.accounts.provider import ProviderUnavailable, oidc_configured, oidc_setting
 from portal.accounts.selectors import is_support_staff, linked_crm_user_id
 from portal.accounts.tokens import ID_TOKEN
@@ -49,6 +50,7 @@ class PasswordLoginView(auth_views.LoginView):
     """Django's password form with a rate limit on failed attempts (``throttle``)."""
 
     template_name = "accounts/login.html"
+    authentication_form = EmailSignInForm
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -3,7 +3,7 @@
 - Month and list JSON: Django's cache (``CACHES["default"]``), keyed by customer, month (or
   range) and the data version from ``freshness`` (the ETL run that last recomputed the month).
 - PDFs: Django's default storage (filesystem, or S3 through django-storages), at
-  ``reports/{crm_user_id}/{YYYY-MM}/{version}-{language}-layout{N}.pdf``. The layout number is
+  ``reports/{crm_user_id}/{YYYY-MM}/{version}-{language}~{time zone}-layout{N}.pdf``. The layout number is
   bumped whenever the PDF template changes, so an old rendering is never served after a deploy.
   Superseded versions are removed by the daily sweep (``sweep``).
 """
@@ -18,8 +18,8 @@ from django.core.files.storage import default_storage
 
 from portal.core.months import format_month
 
-PDF_LAYOUT_VERSION = 3
-JSON_LAYOUT_VERSION = 1
+PDF_LAYOUT_VERSION = 4
+JSON_LAYOUT_VERSION = 2
 JSON_CACHE_SECONDS = 7 * 24 * 3600
 
 
@@ -42,8 +42,12 @@ def store_json(key: str, data: dict) -> None:
     cache.set(key, data, JSON_CACHE_SECONDS)
 
 
-def pdf_storage_name(*, crm_user_id: int, month: dt.date, version: str, language: str) -> str:
-    return f"reports/{crm_user_id}/{format_month(month)}/{version}-{language}-layout{PDF_LAYOUT_VERSION}.pdf"
+def pdf_storage_name(
+    *, crm_user_id: int, month: dt.date, version: str, language: str, zone: str = "UTC"
+) -> str:
+    # "Europe/Moscow" -> "Europe.Moscow": a zone name is letters, digits, "_", "+", "-" and "/".
+    variant = f"{language}~{zone.replace('/', '.')}"
+    return f"reports/{crm_user_id}/{format_month(month)}/{version}-{variant}-layout{PDF_LAYOUT_VERSION}.pdf"
 
 
 def stored_pdf_exists(name: str) -> bool:

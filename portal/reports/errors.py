@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from portal.core.exceptions import DomainError
@@ -18,16 +19,28 @@ from portal.core.months import InvalidMonth, MonthOutOfRange, format_month
 
 __all__ = [
     "AccountNotLinked",
+    "ContactOnlyForOwnReport",
     "InvalidMonth",
     "InvalidMonthRange",
     "InvalidUserRef",
     "MonthNotProcessed",
     "MonthOutOfRange",
     "NoReportForMonth",
+    "NotYourProsthesis",
     "ReportError",
     "ReportNotFound",
     "ReportsBusy",
 ]
+
+
+def _month(month: dt.date) -> str:
+    """Mid-sentence: "март 2025" in Russian, "March 2025" in English."""
+    label = formats.date_format(month, "F Y")
+    return label[:1].lower() + label[1:] if translation.get_language() == "ru" else label
+
+
+def _day(day: dt.date) -> str:
+    return formats.date_format(day, "j E Y")
 
 
 class ReportError(DomainError):
@@ -86,8 +99,8 @@ class NoReportForMonth(ReportError):
         if self.first_month is None:
             return _("There are no reports for this customer yet.")
         return _("There is no report for %(month)s: reports start with %(first)s.") % {
-            "month": format_month(self.month),
-            "first": format_month(self.first_month),
+            "month": _month(self.month),
+            "first": _month(self.first_month),
         }
 
     def extra(self) -> dict[str, Any]:
@@ -111,7 +124,7 @@ class MonthNotProcessed(ReportError):
         return _(
             "The report for %(month)s is not ready: data is processed through %(date)s. "
             "Reports are updated every night."
-        ) % {"month": format_month(self.month), "date": self.processed_through.isoformat()}
+        ) % {"month": _month(self.month), "date": _day(self.processed_through)}
 
     def extra(self) -> dict[str, Any]:
         return {
@@ -132,3 +145,24 @@ class ReportsBusy(ReportError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_seconds)}
+
+
+class NotYourProsthesis(ReportError):
+    """A support request about a prosthesis that is not in this customer's month: the answer of
+    a report that does not exist, so ids cannot be probed."""
+
+    status = 404
+    code = "prosthesis_not_found"
+
+    def message(self) -> str:
+        return _("There is no such prosthesis in this report.")
+
+
+class ContactOnlyForOwnReport(ReportError):
+    """Staff read a customer's report, but a support request is the customer's own act."""
+
+    status = 403
+    code = "own_report_only"
+
+    def message(self) -> str:
+        return _("Only the customer can contact support from their report.")

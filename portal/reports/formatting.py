@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -34,6 +34,7 @@ def money(value: object) -> str:
 
 
 def with_unit(value: object, unit: str) -> str:
+    """``341,75 ч``: the figure and its unit, kept on one line."""
     return DASH if value is None else f"{figure(value)}\u00a0{unit}"
 
 
@@ -44,6 +45,17 @@ def health_label(status: str) -> str:
         "critical": pgettext("health status", "critical"),
     }
     return labels.get(status, status)
+
+
+def month_status_label(status: str | None) -> str:
+    """The month list's status column: the worst prosthesis status, or "no data"."""
+    if status == "no_data":
+        return pgettext("health status", "no data")
+    return health_label(status) if status else DASH
+
+
+def money_per_month(value: object) -> str:
+    return DASH if value is None else f"{figure(value)}\u00a0{_('₽/month')}"
 
 
 def health_summary(prosthetic: dict) -> str:
@@ -67,6 +79,13 @@ def month_label(month: str | dt.date) -> str:
         year, number = month.split("-")
         month = dt.date(int(year), int(number), 1)
     return formats.date_format(month, "F Y")
+
+
+def month_in_sentence(month: str | dt.date) -> str:
+    """``Report for March 2025`` / ``Отчёт за март 2025``: Russian month names are lower case
+    inside a sentence."""
+    label = month_label(month)
+    return label[:1].lower() + label[1:] if translation.get_language() == "ru" else label
 
 
 def short_month_label(month: str) -> str:

@@ -40,6 +40,21 @@ WHERE user_id = {{user_id:UInt64}} AND month = {{month:Date}}
 ORDER BY prosthetic_id
 """  # noqa: S608 (placeholders are bound by the driver)
 
+# The worst status of a customer's prostheses per month, for the month list's status column. A
+# prosthesis month without any telemetry is counted apart: its mart status says "healthy", but the
+# statement shows "no data" (DESIGN.md "How a statement reads").
+MONTH_STATUS_SQL = f"""
+SELECT
+    month,
+    max(multiIf(health_status = 'critical', 3, health_status = 'warning', 2, 1)) AS severity,
+    countIf(power_on_count = 0 AND charge_cycles = 0 AND error_count = 0 AND critical_error_count = 0
+            AND downtime_minutes = 0 AND avg_battery_temperature_c IS NULL) AS without_data,
+    count() AS prostheses
+FROM {{db:Identifier}}.{PROSTHETIC_MONTHLY.table}
+WHERE user_id = {{user_id:UInt64}} AND month >= {{month_from:Date}} AND month <= {{month_to:Date}}
+GROUP BY month
+"""  # noqa: S608 (placeholders are bound by the driver)
+
 FIRST_MONTH_SQL = f"""
 SELECT minOrNull(month) FROM {{db:Identifier}}.{USER_MONTHLY.table} WHERE user_id = {{user_id:UInt64}}
 """  # noqa: S608 (placeholders are bound by the driver)
@@ -56,6 +71,7 @@ _process_reader = threading.Lock()
 class MonthRows:
     user_history: list[dict]  # user rows for the months up to and including the requested one
     prosthetics: list[dict]  # prosthetic rows of the requested month
+    previous_prosthetics: list[dict]  # prosthetic rows of the month before, for the comparison
     first_month: dt.date | None  # the customer's first month, read only when the month has no row
 
 
@@ -89,24 +105,37 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC)
 
 
+SEVERITY_STATUS = {1: "healthy", 2: "warning", 3: "critical"}
+
+
 def user_months(*, user_id: int, month_from: dt.date | None, month_to: dt.date | None) -> list[dict]:
+    """The user rows of the range, each with ``health_status``: the worst of its prostheses
+    (``no_data`` when none of them sent telemetry, None without prostheses)."""
+    bounds = {"user_id": user_id, "month_from": month_from or FIRST_MONTH, "month_to": month_to or LAST_MONTH}
     with _marts_client() as client:
-        return _rows(
-            client,
-            USER_MONTHS_SQL,
-            user_id=user_id,
-            month_from=month_from or FIRST_MONTH,
-            month_to=month_to or LAST_MONTH,
-        )
+        rows = _rows(client, USER_MONTHS_SQL, **bounds)
+        bounds["db"] = settings.CLICKHOUSE_DATABASE
+        statuses = {
+            month: "no_data" if without_data == count else SEVERITY_STATUS[severity]
+            for month, severity, without_data, count in client.query(
+                MONTH_STATUS_SQL, parameters=bounds
+            ).result_rows
+        }
+    for row in rows:
+        row["health_status"] = statuses.get(row["month"])
+    return rows
 
 
-def month_rows(*, user_id: int, month: dt.date, history_from: dt.date) -> MonthRows:
+def month_rows(*, user_id: int, month: dt.date, history_from: dt.date, previous: dt.date) -> MonthRows:
     with _marts_client() as client:
         history = _rows(client, USER_MONTHS_SQL, user_id=user_id, month_from=history_from, month_to=month)
         prosthetics = _rows(client, PROSTHETIC_MONTH_SQL, user_id=user_id, month=month)
+        before = _rows(client, PROSTHETIC_MONTH_SQL, user_id=user_id, month=previous) if prosthetics else []
         has_month = bool(history) and history[-1]["month"] == month
         first_month = None if has_month else _scalar(client, FIRST_MONTH_SQL, user_id=user_id)
-    return MonthRows(user_history=history, prosthetics=prosthetics, first_month=first_month)
+    return MonthRows(
+        user_history=history, prosthetics=prosthetics, previous_prosthetics=before, first_month=first_month
+    )
 
 
 def marts_data_as_of() -> dt.datetime | None:

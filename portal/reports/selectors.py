@@ -10,8 +10,9 @@ import datetime as dt
 
 from portal.core.months import FIRST_MONTH, add_months
 from portal.reports import cache as report_cache
-from portal.reports import marts
+from portal.reports import marts, statement
 from portal.reports.contract import MonthListSerializer, MonthReportSerializer
+from portal.reports.device_activity import attention_events
 from portal.reports.errors import InvalidMonthRange, NoReportForMonth
 from portal.reports.freshness import Freshness, current_freshness
 
@@ -34,6 +35,7 @@ def month_list(*, crm_user_id: int, month_from: dt.date | None, month_to: dt.dat
                 "data_as_of": freshness.data_as_of,
                 "processed_through": freshness.processed_through(),
                 "months": rows,
+                "totals": statement.period_totals(rows),
             }
         ).data
         report_cache.store_json(key, data)
@@ -48,20 +50,54 @@ def month_report(*, crm_user_id: int, month: dt.date, freshness: Freshness | Non
     )
     data = report_cache.cached_json(key)
     if data is None:
-        history_from = max(add_months(month, 1 - PAYMENT_HISTORY_MONTHS), FIRST_MONTH)
-        rows = marts.month_rows(user_id=crm_user_id, month=month, history_from=history_from)
+        previous = add_months(month, -1)
+        rows = marts.month_rows(
+            user_id=crm_user_id,
+            month=month,
+            history_from=max(add_months(month, 1 - PAYMENT_HISTORY_MONTHS), FIRST_MONTH),
+            previous=previous,
+        )
         if not rows.user_history or rows.user_history[-1]["month"] != month:
             raise NoReportForMonth(month, rows.first_month)
         user_row = rows.user_history[-1]
+        before = [r for r in rows.user_history if r["month"] == previous]
         data = MonthReportSerializer(
             {
                 "user_id": crm_user_id,
                 "month": month,
                 "data_as_of": user_row["data_as_of"],
                 "metrics": user_row,
-                "prosthetics": rows.prosthetics,
+                "prosthetics": _statement_prosthetics(rows, month=month, data_as_of=user_row["data_as_of"]),
                 "payment_history": rows.user_history,
+                "customer_name": statement.customer_name(crm_user_id),
+                "statement_number": statement.statement_number(crm_user_id=crm_user_id, month=month),
+                "previous_metrics": before[0] if before else None,
+                "year_to_date": statement.year_to_date(rows.user_history, month),
             }
         ).data
         report_cache.store_json(key, data)
     return data
+
+
+def _statement_prosthetics(rows: marts.MonthRows, *, month: dt.date, data_as_of: dt.datetime) -> list[dict]:
+    """The month's prosthesis rows with what the statement adds: telemetry or not, the CRM status,
+    last month's figures, and the events behind a warning or critical status."""
+    previous = {r["prosthetic_id"]: r for r in rows.previous_prosthetics}
+    statuses = statement.device_statuses([r["prosthetic_id"] for r in rows.prosthetics])
+    prosthetics = []
+    for row in rows.prosthetics:
+        flagged = row["health_status"] != "healthy"
+        prosthetics.append(
+            {
+                **row,
+                "has_telemetry": statement.has_telemetry(row),
+                "device_status": statuses.get(row["prosthetic_id"]),
+                "previous": statement.previous_figures(previous.get(row["prosthetic_id"])),
+                "attention_events": attention_events(
+                    prosthetic_id=row["prosthetic_id"], month=month, data_as_of=data_as_of
+                )
+                if flagged
+                else [],
+            }
+        )
+    return prosthetics

@@ -29,7 +29,9 @@ from portal.reports.freshness import current_freshness
 logger = logging.getLogger(__name__)
 
 GRACE = dt.timedelta(hours=1)
-_PDF_NAME = re.compile(r"^(?P<version>[A-Za-z0-9]+)-(?P<language>[A-Za-z_-]+)-layout(?P<layout>\d+)\.pdf$")
+_PDF_NAME = re.compile(
+    r"^(?P<version>[A-Za-z0-9]+)-(?P<language>[A-Za-z_-]+(~[A-Za-z0-9_+.-]+)?)-layout(?P<layout>\d+)\.pdf$"
+)
 ROOT = "reports"
 
 

@@ -87,6 +87,10 @@ def sample_report() -> dict:
         "downtime_minutes": Decimal("0.0"),
         "uptime_pct": Decimal("100.00"),
         "health_status": "healthy",
+        "has_telemetry": True,
+        "device_status": "active",
+        "previous": None,
+        "attention_events": [],
     }
     report = {
         "user_id": 0,
@@ -95,5 +99,15 @@ def sample_report() -> dict:
         "metrics": metrics,
         "prosthetics": [prosthetic],
         "payment_history": [metrics],
+        "customer_name": "",
+        "statement_number": "BP-000000-200001",
+        "previous_metrics": None,
+        "year_to_date": {
+            "from_month": month,
+            "to_month": month,
+            "months": 1,
+            **{k: metrics[k] for k in ("total_payments", "successful_payments", "failed_payments_count")},
+            **{k: metrics[k] for k in ("tickets_opened", "tickets_resolved")},
+        },
     }
     return MonthReportSerializer(report).data

@@ -115,7 +115,7 @@ def test_unprocessed_month_answers_409_with_the_processed_through_date(client, r
     body = response.json()
     assert body["code"] == "month_not_processed"
     assert body["processed_through"] == "2025-03-31"
-    assert "2025-03-31" in body["detail"]
+    assert "31 марта 2025" in body["detail"]  # written out for people; processed_through is for programs
     assert not ReportAccessLog.objects.exists()
 
 
@@ -125,7 +125,7 @@ def test_unprocessed_month_page_says_how_far_data_is_processed(client, reports_w
         url_for(name, reports_world.crm_a.pk, NOT_PROCESSED_MONTH)
     )
     assert response.status_code == 409
-    assert "2025-03-31" in response.content.decode()
+    assert "31 марта 2025" in response.content.decode()
 
 
 @pytest.mark.parametrize("name", ALL_URLS)

@@ -72,7 +72,11 @@ def test_second_pdf_download_uses_neither_clickhouse_nor_weasyprint(client, repo
     assert second.status_code == 200
     assert renderings(weasyprint_log) == 1
     assert body(second) == body(first)
-    assert second["Content-Disposition"] == 'attachment; filename="bionicpro-report-2025-03.pdf"'
+    customer_id = reports_world.crm_a.pk
+    assert (
+        second["Content-Disposition"]
+        == f'attachment; filename="bionicpro-statement-{customer_id}-2025-03.pdf"'
+    )
 
 
 @override_settings(REPORTS_CLICKHOUSE_WAIT=0.2)
@@ -136,7 +140,10 @@ def test_pdf_cache_key_has_customer_month_version_language_and_layout(client, re
     stored = sorted(p.name for p in (settings.REPORTS_STORAGE_ROOT / "reports").rglob("*.pdf"))
     run_id = EtlRun.objects.get().pk
     layout = PDF_LAYOUT_VERSION
-    assert stored == [f"etl{run_id}-en-layout{layout}.pdf", f"etl{run_id}-ru-layout{layout}.pdf"]
+    assert stored == [
+        f"etl{run_id}-en~UTC-layout{layout}.pdf",
+        f"etl{run_id}-ru~Europe.Moscow-layout{layout}.pdf",
+    ]
 
 
 def test_x_accel_redirect_hands_the_stored_file_to_nginx(client, reports_world, settings):
@@ -151,7 +158,7 @@ def test_x_accel_redirect_hands_the_stored_file_to_nginx(client, reports_world, 
         stored = Path(settings.REPORTS_STORAGE_ROOT) / target.removeprefix("/protected-reports/")
         assert stored.read_bytes().startswith(b"%PDF")
         assert response["Content-Type"] == "application/pdf"
-        assert "bionicpro-report-2025-03.pdf" in response["Content-Disposition"]
+        assert f"bionicpro-statement-{reports_world.crm_a.pk}-2025-03.pdf" in response["Content-Disposition"]
 
 
 def test_x_accel_redirect_is_not_sent_to_someone_the_gate_refuses(client, reports_world, settings):

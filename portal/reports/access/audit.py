@@ -20,6 +20,8 @@ class Resource:
     MONTH = "month"
     PDF = "pdf"
     EMAIL = "email"  # support re-sent a monthly e-mail (which carries the report)
+    CSV = "csv"
+    TICKET = "ticket"
 
 
 class Channel:

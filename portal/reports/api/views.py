@@ -3,15 +3,17 @@ are before a handler runs; handlers only call report building and shape the resp
 
 from __future__ import annotations
 
-from django.utils import translation
+from django.utils import timezone, translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.core.api.schema import error_response
 from portal.core.months import parse_optional_month
+from portal.reports import export
 from portal.reports.access.audit import Resource
 from portal.reports.access.mixins import ReportAPIAccessMixin
 from portal.reports.contract import MonthListSerializer, MonthReportSerializer
@@ -46,7 +48,21 @@ MONTH_ERRORS = {
 }
 
 
-class MonthListView(ReportAPIAccessMixin, APIView):
+CSV = OpenApiParameter(
+    "format", OpenApiTypes.STR, enum=["json", "csv"], description="`csv`: the same figures as a CSV file."
+)
+
+
+class CSVExportMixin(APIView):
+    """``?format=csv`` answers a CSV file (audited like the PDF); errors stay JSON."""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple:
+        if export.wants_csv(request):
+            return (JSONRenderer(), JSONRenderer.media_type)
+        return super().perform_content_negotiation(request, force)
+
+
+class MonthListView(CSVExportMixin, ReportAPIAccessMixin, APIView):
     resource = Resource.MONTH_LIST
 
     @extend_schema(
@@ -55,8 +71,9 @@ class MonthListView(ReportAPIAccessMixin, APIView):
             USER_REF,
             OpenApiParameter("from", OpenApiTypes.STR, description="First month, `YYYY-MM`."),
             OpenApiParameter("to", OpenApiTypes.STR, description="Last month, `YYYY-MM`."),
+            CSV,
         ],
-        responses={200: MonthListSerializer, **ERRORS},
+        responses={200: MonthListSerializer, (200, "text/csv"): OpenApiTypes.STR, **ERRORS},
     )
     def get(self, request, user_ref):
         data = month_list(
@@ -64,19 +81,29 @@ class MonthListView(ReportAPIAccessMixin, APIView):
             month_from=parse_optional_month(request.query_params.get("from")),
             month_to=parse_optional_month(request.query_params.get("to")),
         )
+        if export.wants_csv(request):
+            self.resource = Resource.CSV
+            return export.csv_response(
+                export.month_list_csv(data), export.list_filename(self.grant.crm_user_id)
+            )
         return Response(data)
 
 
-class MonthReportView(ReportAPIAccessMixin, APIView):
+class MonthReportView(CSVExportMixin, ReportAPIAccessMixin, APIView):
     resource = Resource.MONTH
 
     @extend_schema(
         operation_id="reports_month",
-        parameters=[USER_REF, MONTH],
-        responses={200: MonthReportSerializer, **MONTH_ERRORS},
+        parameters=[USER_REF, MONTH, CSV],
+        responses={200: MonthReportSerializer, (200, "text/csv"): OpenApiTypes.STR, **MONTH_ERRORS},
     )
     def get(self, request, user_ref, month):
-        return Response(month_report(crm_user_id=self.grant.crm_user_id, month=self.requested_month))
+        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.requested_month)
+        if export.wants_csv(request):
+            self.resource = Resource.CSV
+            filename = export.month_filename(self.grant.crm_user_id, report["month"])
+            return export.csv_response(export.month_csv(report), filename)
+        return Response(report)
 
 
 class MonthPdfView(ReportAPIAccessMixin, APIView):
@@ -99,4 +126,5 @@ class MonthPdfView(ReportAPIAccessMixin, APIView):
             crm_user_id=self.grant.crm_user_id,
             month=self.requested_month,
             language=translation.get_language(),
+            zone=timezone.get_current_timezone_name(),
         )

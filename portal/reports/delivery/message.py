@@ -68,7 +68,7 @@ def build_message(email: MonthEmail) -> EmailMultiAlternatives:
     )
     message.attach_alternative(html, "text/html")
     if email.pdf is not None:
-        message.attach(pdf_filename(email.month), email.pdf, PDF_CONTENT_TYPE)
+        message.attach(pdf_filename(email.crm_user_id, email.month), email.pdf, PDF_CONTENT_TYPE)
     return message
 
 

@@ -25,8 +25,9 @@ from portal.reports.selectors import month_report
 PDF_CONTENT_TYPE = "application/pdf"
 
 
-def pdf_filename(month: dt.date) -> str:
-    return f"bionicpro-report-{format_month(month)}.pdf"
+def pdf_filename(crm_user_id: int, month: dt.date) -> str:
+    """Names the customer and the month: ``bionicpro-statement-12-2025-03.pdf``."""
+    return f"bionicpro-statement-{crm_user_id}-{format_month(month)}.pdf"
 
 
 @dataclass(frozen=True)
@@ -35,25 +36,35 @@ class StoredPdf:
     rendered_now: bytes | None  # the content, when this call had to render it
 
 
-def ensure_stored_pdf(*, crm_user_id: int, month: dt.date, language: str, freshness: Freshness) -> StoredPdf:
-    """The month's PDF in storage, rendered only when this data version has none yet."""
+def ensure_stored_pdf(
+    *, crm_user_id: int, month: dt.date, language: str, freshness: Freshness, zone: str = "UTC"
+) -> StoredPdf:
+    """The month's PDF in storage, rendered only when this data version has none yet. ``zone`` is
+    the reader's time zone: the PDF writes its times in it, so it is part of the stored file's name
+    like the language."""
     freshness.check_covers(month)
     name = report_cache.pdf_storage_name(
-        crm_user_id=crm_user_id, month=month, version=freshness.month_version(month), language=language
+        crm_user_id=crm_user_id,
+        month=month,
+        version=freshness.month_version(month),
+        language=language,
+        zone=zone,
     )
     if report_cache.stored_pdf_exists(name):
         return StoredPdf(name=name, rendered_now=None)
     report = month_report(crm_user_id=crm_user_id, month=month, freshness=freshness)
-    content = render_month_pdf(report, language=language)
+    content = render_month_pdf(report, language=language, zone=zone)
     report_cache.store_pdf(name, content)
     return StoredPdf(name=name, rendered_now=content)
 
 
-def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str) -> HttpResponseBase:
+def month_pdf_response(
+    *, crm_user_id: int, month: dt.date, language: str, zone: str = "UTC"
+) -> HttpResponseBase:
     stored = ensure_stored_pdf(
-        crm_user_id=crm_user_id, month=month, language=language, freshness=current_freshness()
+        crm_user_id=crm_user_id, month=month, language=language, freshness=current_freshness(), zone=zone
     )
-    filename = pdf_filename(month)
+    filename = pdf_filename(crm_user_id, month)
     if stored.rendered_now is not None and not settings.REPORTS_X_ACCEL_REDIRECT_PREFIX:
         return _private(HttpResponse(stored.rendered_now, content_type=PDF_CONTENT_TYPE), filename)
     return _stored_pdf_response(stored.name, filename)
