@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from portal.clickhouse.client import ClickHouseBusy, clickhouse
+from portal.reports import budget
 from portal.reports.errors import ReportsBusy
 
 USER_COLUMNS = (
@@ -53,7 +54,7 @@ LATEST = dt.date(2149, 6, 1)  # the last month ClickHouse's Date type holds
 
 # Threads of one process take turns here: each clickhouse() block opens chDB under its own file
 # lock, so a second thread would queue on that lock anyway, polling every 50 ms, where this lock
-# wakes it at once.
+# wakes it at once. Both waits take from the request's one budget (``budget``).
 _process_reader = threading.Lock()
 
 
@@ -66,12 +67,15 @@ class MonthRows:
 
 @contextmanager
 def _marts_client() -> Iterator:
-    with _process_reader:
-        try:
-            with clickhouse(timeout=settings.REPORTS_CLICKHOUSE_WAIT) as client:
-                yield client
-        except ClickHouseBusy as exc:
-            raise ReportsBusy() from exc
+    if not _process_reader.acquire(timeout=budget.remaining()):
+        raise ReportsBusy()
+    try:
+        with clickhouse(timeout=budget.remaining()) as client:
+            yield client
+    except ClickHouseBusy as exc:
+        raise ReportsBusy() from exc
+    finally:
+        _process_reader.release()
 
 
 def _rows(client, sql: str, **parameters) -> list[dict]:

@@ -1,6 +1,6 @@
 """A month's PDF: served from storage when this data version was rendered before, otherwise
-rendered once and stored. The cached path reads only the portal database (ETL run versions) and
-the storage: no ClickHouse, no WeasyPrint.
+rendered once (one request at a time per file, ``flight``) and stored. The cached path reads only
+the portal database (ETL run versions) and the storage: no ClickHouse, no WeasyPrint.
 
 With ``REPORTS_X_ACCEL_REDIRECT_PREFIX`` set (nginx in front), the answer is an empty response
 with ``X-Accel-Redirect: {prefix}{storage name}`` and nginx sends the file from its internal
@@ -16,7 +16,9 @@ from django.http import FileResponse, HttpResponse
 from django.utils.cache import patch_cache_control
 
 from portal.core.months import format_month
+from portal.reports import budget
 from portal.reports import cache as report_cache
+from portal.reports.flight import single_flight
 from portal.reports.freshness import current_freshness
 from portal.reports.pdf.render import render_month_pdf
 from portal.reports.selectors import month_report
@@ -29,18 +31,22 @@ def pdf_filename(month: dt.date) -> str:
 
 
 def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str) -> HttpResponse:
-    freshness = current_freshness()
-    freshness.check_covers(month)
-    name = report_cache.pdf_storage_name(
-        crm_user_id=crm_user_id, month=month, version=freshness.month_version(month), language=language
-    )
-    filename = pdf_filename(month)
-    if not report_cache.stored_pdf_exists(name):
-        report = month_report(crm_user_id=crm_user_id, month=month, freshness=freshness)
-        content = render_month_pdf(report, language=language)
-        report_cache.store_pdf(name, content)
-        if not settings.REPORTS_X_ACCEL_REDIRECT_PREFIX:
-            return _private(HttpResponse(content, content_type=PDF_CONTENT_TYPE), filename)
+    with budget.wait_budget():
+        freshness = current_freshness()
+        freshness.check_covers(month)
+        name = report_cache.pdf_storage_name(
+            crm_user_id=crm_user_id, month=month, version=freshness.month_version(month), language=language
+        )
+        filename = pdf_filename(month)
+        if not report_cache.stored_pdf_exists(name):
+            # Two first downloads at once render once: the second waits, then finds the file.
+            with single_flight(name):
+                if not report_cache.stored_pdf_exists(name):
+                    report = month_report(crm_user_id=crm_user_id, month=month, freshness=freshness)
+                    content = render_month_pdf(report, language=language)
+                    report_cache.store_pdf(name, content)
+                    if not settings.REPORTS_X_ACCEL_REDIRECT_PREFIX:
+                        return _private(HttpResponse(content, content_type=PDF_CONTENT_TYPE), filename)
     return _stored_pdf_response(name, filename)
 
 
