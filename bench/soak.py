@@ -72,7 +72,7 @@ def gunicorn(env: dict, port: int):
                 warm.release()
             elif "replacing it" in line:
                 replaced.append(line.rsplit("[INFO] ", 1)[-1].strip())
-            elif " [INFO] " not in line:
+            elif " [INFO] " not in line and "Service Unavailable" not in line:  # 503s are counted
                 sys.stderr.write(line)
 
     threading.Thread(target=follow_log, daemon=True).start()
@@ -83,7 +83,11 @@ def gunicorn(env: dict, port: int):
         yield f"http://127.0.0.1:{port}", psutil.Process(server.pid), replaced
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=90)  # graceful: workers finish their requests
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 class Tally:

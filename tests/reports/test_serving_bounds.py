@@ -77,6 +77,7 @@ def in_threads(count: int, work) -> list:
 
 
 @pytest.mark.django_db(databases="__all__", transaction=True)
+@override_settings(REPORTS_CLICKHOUSE_WAIT=120)  # about computing once, not about waiting
 def test_concurrent_misses_of_one_report_read_clickhouse_once(reports_world, monkeypatch):
     reads = []
     real_month_rows = marts.month_rows
