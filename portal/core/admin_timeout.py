@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -51,6 +51,12 @@ class _StatementTimeout:
 
     def reset(self) -> None:
         for connection in self.applied:
-            if connection.connection is not None and not connection.needs_rollback:
+            if connection.connection is None:
+                continue
+            try:
                 with connection.cursor() as cursor:
                     cursor.execute("RESET statement_timeout")
+            except DatabaseError:
+                # The request's transaction failed (e.g. a statement hit the timeout): its
+                # rollback undoes the SET as well.
+                continue

@@ -9,6 +9,7 @@
 """
 
 import datetime as dt
+import os
 import threading
 import time
 
@@ -76,9 +77,28 @@ def in_threads(count: int, work) -> list:
     return results
 
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(params=["file cache", "redis cache"])
+def report_cache_backend(request):
+    """The embedded default (file cache: file locks) and production's Redis (``cache.add`` locks)."""
+    if request.param == "file cache":
+        yield
+        return
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    ):
+        caches["default"].clear()
+        yield
+        caches["default"].clear()
+
+
 @pytest.mark.django_db(databases="__all__", transaction=True)
 @override_settings(REPORTS_CLICKHOUSE_WAIT=120)  # about computing once, not about waiting
-def test_concurrent_misses_of_one_report_read_clickhouse_once(reports_world, monkeypatch):
+def test_concurrent_misses_of_one_report_read_clickhouse_once(
+    reports_world, report_cache_backend, monkeypatch
+):
     reads = []
     real_month_rows = marts.month_rows
 

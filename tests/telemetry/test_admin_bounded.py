@@ -3,7 +3,7 @@ PostgreSQL every statement of an admin request runs under a statement timeout.""
 
 import pytest
 from django.contrib import admin
-from django.db import OperationalError, connections
+from django.db import OperationalError, connections, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
@@ -49,8 +49,9 @@ def postgresql_telemetry():
 @override_settings(ADMIN_STATEMENT_TIMEOUT=0.2)
 def test_an_admin_statement_longer_than_the_timeout_is_cancelled(postgresql_telemetry):
     middleware = AdminStatementTimeoutMiddleware(sleeping_view(3))
-    with pytest.raises(OperationalError, match="statement timeout"):
+    with pytest.raises(OperationalError, match="statement timeout"), transaction.atomic("telemetry"):
         middleware(RequestFactory().get("/admin/telemetry/event/"))
+    assert statement_timeout() == "0"  # the failed transaction's rollback undid the SET
 
 
 @override_settings(ADMIN_STATEMENT_TIMEOUT=0.2)
