@@ -239,8 +239,8 @@ def main() -> None:
             shown_etl, shown_replaced = len(etl_log), len(replaced)
             sys.stdout.flush()
         stop.set()
-        for thread in threads:
-            thread.join(timeout=300)
+        for thread in threads[:-1]:  # the readers; a run in progress finishes after the summary
+            thread.join(timeout=120)
     total = tally.total
     print()
     print(
@@ -250,6 +250,8 @@ def main() -> None:
     )
     if tally.examples:
         print("examples of non-2xx/503 answers: " + ", ".join(f"{s} {p}" for s, p in tally.examples.items()))
+    sys.stdout.flush()
+    threads[-1].join()  # let the ETL run in progress finish rather than kill it
 
 
 if __name__ == "__main__":

@@ -116,8 +116,8 @@ CLICKHOUSE_CLUSTER = env("CLICKHOUSE_CLUSTER", default="")
 # Seconds a process waits for the embedded chDB directory lock before giving up with a message.
 CLICKHOUSE_LOCK_TIMEOUT = env.float("CLICKHOUSE_LOCK_TIMEOUT", default=30.0)
 # Each embedded chDB open/close leaves about 5 threads behind (portal/clickhouse/threads.py): a web
-# worker past this many threads is replaced after its request (about 50 uncached reads).
-CLICKHOUSE_PROCESS_MAX_THREADS = env.int("CLICKHOUSE_PROCESS_MAX_THREADS", default=300)
+# worker past this many threads (a warm one has 50-80) is replaced after its request.
+CLICKHOUSE_PROCESS_MAX_THREADS = env.int("CLICKHOUSE_PROCESS_MAX_THREADS", default=150)
 
 # --- ETL (portal/etl) -----------------------------------------------------------------
 # ClickHouse pulls CRM and telemetry rows itself (postgresql() / sqlite() table functions) with the
