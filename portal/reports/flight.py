@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.filebased import FileBasedCache
 from filelock import FileLock, Timeout
@@ -56,9 +57,8 @@ def computed_once(key: str, compute: Callable[[], dict]) -> dict:
 @contextmanager
 def single_flight(key: str) -> Iterator[None]:
     """Hold the lock named ``key``; ``ReportsBusy`` when the wait budget runs out first."""
-    backend = caches["default"]
-    if isinstance(backend, FileBasedCache):
-        with _file_lock(backend, key):
+    if isinstance(caches["default"], FileBasedCache):
+        with _file_lock(key):
             yield
     else:
         with _cache_lock(key):
@@ -66,9 +66,9 @@ def single_flight(key: str) -> Iterator[None]:
 
 
 @contextmanager
-def _file_lock(backend: FileBasedCache, key: str) -> Iterator[None]:
-    # The cache's own folder (from settings), so the locks live wherever the cache does.
-    folder = Path(backend._dir + "-flights")
+def _file_lock(key: str) -> Iterator[None]:
+    # Next to the cache's own folder, so the locks live wherever the cache does.
+    folder = Path(str(settings.CACHES["default"]["LOCATION"]).rstrip("/") + "-flights")
     folder.mkdir(parents=True, exist_ok=True)
     stripe = int(hashlib.sha256(key.encode()).hexdigest(), 16) % FILE_LOCK_STRIPES
     # A new FileLock each time: flock() belongs to one open file, so threads exclude each other too.
