@@ -35,6 +35,17 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 worker_tmp_dir = "/dev/shm"  # noqa: S108 (gunicorn heartbeat files; avoids slow overlay disks)
 
 
+def post_request(worker, req, environ, resp):
+    """Replace a worker once embedded chDB's left-over threads pass the bound
+    (``portal/clickhouse/threads.py``): it finishes this request, exits, and the master starts a
+    fresh one, so threads and memory stay bounded however long the portal runs."""
+    from portal.clickhouse.threads import over_thread_bound, process_threads
+
+    if worker.alive and over_thread_bound():
+        worker.log.info("Worker %s has %s threads: replacing it", worker.pid, process_threads())
+        worker.alive = False
+
+
 def post_worker_init(worker):
     """Before the worker takes requests: start ClickHouse (embedded chDB) and WeasyPrint in it,
     so a customer's first report does not pay for them (``portal/reports/warmup.py``)."""

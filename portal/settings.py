@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.accounts.middleware.TokenRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.core.admin_timeout.AdminStatementTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.accounts.headers.ContentSecurityPolicyMiddleware",
 ]
@@ -119,6 +120,8 @@ for _alias, _db in DATABASES.items():
         _db["OPTIONS"]["timeout"] = 20
 DATABASE_ROUTERS = ["portal.db_router.AppDatabaseRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Seconds any one statement of an admin request may run on PostgreSQL (portal/core/admin_timeout.py).
+ADMIN_STATEMENT_TIMEOUT = env.float("ADMIN_STATEMENT_TIMEOUT", default=10.0)
 
 # --- ClickHouse marts ---------------------------------------------------------------------------
 # chdb:///abs/path = embedded chDB; http(s)://user:pass@host:8123/db = a ClickHouse server.
@@ -128,6 +131,9 @@ CLICKHOUSE_DATABASE = env("CLICKHOUSE_DATABASE", default="reports")
 CLICKHOUSE_CLUSTER = env("CLICKHOUSE_CLUSTER", default="")
 # Seconds a process waits for the embedded chDB directory lock before giving up with a message.
 CLICKHOUSE_LOCK_TIMEOUT = env.float("CLICKHOUSE_LOCK_TIMEOUT", default=30.0)
+# Each embedded chDB open/close leaves about 5 threads behind (portal/clickhouse/threads.py): a web
+# worker past this many threads (a warm one has 50-80) is replaced after its request.
+CLICKHOUSE_PROCESS_MAX_THREADS = env.int("CLICKHOUSE_PROCESS_MAX_THREADS", default=150)
 
 # --- ETL (portal/etl) -----------------------------------------------------------------
 # ClickHouse pulls CRM and telemetry rows itself (postgresql() / sqlite() table functions) with the
@@ -162,6 +168,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process opens embedded chDB once per task and keeps the threads each open leaves behind
+# (portal/clickhouse/threads.py): replace it now and then.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=100)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Queue the portal's tasks go to and workers consume (tests give each run its own).
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")

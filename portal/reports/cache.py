@@ -1,7 +1,8 @@
 """Where rendered reports are kept, under keys that change whenever the data changes.
 
-- Month and list JSON: Django's cache (``CACHES["default"]``), keyed by customer, month (or
-  range) and the data version from ``freshness`` (the ETL run that last recomputed the month).
+- Month and list JSON: Django's cache (``CACHES["default"]``), keyed by customer, month (the
+  list: one entry with all months, whatever range is asked) and the data version from
+  ``freshness`` (the ETL run that last recomputed the month).
 - PDFs: Django's default storage (filesystem, or S3 through django-storages), at
   ``reports/{crm_user_id}/{YYYY-MM}/{version}-{language}~{time zone}-layout{N}.pdf``. The layout number is
   bumped whenever the PDF template changes, so an old rendering is never served after a deploy.
@@ -27,11 +28,9 @@ def month_json_key(*, crm_user_id: int, month: dt.date, version: str) -> str:
     return f"reports:v{JSON_LAYOUT_VERSION}:month:{crm_user_id}:{format_month(month)}:{version}"
 
 
-def month_list_key(
-    *, crm_user_id: int, month_from: dt.date | None, month_to: dt.date | None, version: str
-) -> str:
-    bounds = ":".join(format_month(bound) if bound else "-" for bound in (month_from, month_to))
-    return f"reports:v{JSON_LAYOUT_VERSION}:list:{crm_user_id}:{bounds}:{version}"
+def month_list_key(*, crm_user_id: int, version: str) -> str:
+    """All of a customer's months; a requested range is cut from this one entry."""
+    return f"reports:v{JSON_LAYOUT_VERSION}:list:{crm_user_id}:{version}"
 
 
 def cached_json(key: str) -> dict | None:
@@ -55,7 +54,7 @@ def stored_pdf_exists(name: str) -> bool:
 
 
 def store_pdf(name: str, content: bytes) -> None:
-    # Two first downloads at once render twice; the second save finds the file and keeps it.
+    # Downloads of one file render one at a time (``flight``); a file already there is kept.
     if not default_storage.exists(name):
         default_storage.save(name, ContentFile(content))
 

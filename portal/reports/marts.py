@@ -20,6 +20,7 @@ from django.conf import settings
 from portal.clickhouse.client import ClickHouseBusy, clickhouse
 from portal.clickhouse.marts import PROSTHETIC_MONTHLY, USER_MONTHLY
 from portal.core.months import FIRST_MONTH, LAST_MONTH
+from portal.reports import budget
 from portal.reports.errors import ReportsBusy
 
 # Every column, in the declared order: the report serializers pick what they show.
@@ -63,7 +64,7 @@ MARTS_DATA_AS_OF_SQL = f"SELECT maxOrNull(data_as_of) FROM {{db:Identifier}}.{US
 
 # Threads of one process take turns here: each clickhouse() block opens chDB under its own file
 # lock, so a second thread would queue on that lock anyway, polling every 50 ms, where this lock
-# wakes it at once.
+# wakes it at once. Both waits take from the request's one budget (``budget``).
 _process_reader = threading.Lock()
 
 
@@ -77,12 +78,15 @@ class MonthRows:
 
 @contextmanager
 def _marts_client() -> Iterator:
-    with _process_reader:
-        try:
-            with clickhouse(timeout=settings.REPORTS_CLICKHOUSE_WAIT) as client:
-                yield client
-        except ClickHouseBusy as exc:
-            raise ReportsBusy() from exc
+    if not _process_reader.acquire(timeout=budget.remaining()):
+        raise ReportsBusy()
+    try:
+        with clickhouse(timeout=budget.remaining()) as client:
+            yield client
+    except ClickHouseBusy as exc:
+        raise ReportsBusy() from exc
+    finally:
+        _process_reader.release()
 
 
 def _rows(client: Client, sql: str, **parameters: Any) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
 """Read-only telemetry browsing in the admin that stays fast on millions of rows: no full-table
-COUNT (estimated paging), newest first by primary key, filters that need no scan to build
+COUNT (estimated paging), no facet counts, newest first by primary key, filters that need no scan to build
 (event type choices, the CRM's list of prostheses) and an exact prosthesis search."""
 
 from django.contrib import admin
@@ -35,6 +35,8 @@ class ProstheticFilter(admin.SimpleListFilter):
 class TelemetryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # Facet counts (?_facets=1) are a COUNT per filter choice over the table: minutes on millions.
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 100
     ordering = ("-id",)
     sortable_by = ("id",)

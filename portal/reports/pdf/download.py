@@ -1,6 +1,6 @@
 """A month's PDF: served from storage when this data version was rendered before, otherwise
-rendered once and stored. The cached path reads only the portal database (ETL run versions) and
-the storage: no ClickHouse, no WeasyPrint.
+rendered once (one request at a time per file, ``flight``) and stored. The cached path reads only
+the portal database (ETL run versions) and the storage: no ClickHouse, no WeasyPrint.
 
 With ``REPORTS_X_ACCEL_REDIRECT_PREFIX`` set (nginx in front), the answer is an empty response
 with ``X-Accel-Redirect: {prefix}{storage name}`` and nginx sends the file from its internal
@@ -17,7 +17,9 @@ from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 from portal.core.months import format_month
+from portal.reports import budget
 from portal.reports import cache as report_cache
+from portal.reports.flight import single_flight
 from portal.reports.freshness import Freshness, current_freshness
 from portal.reports.pdf.render import render_month_pdf
 from portal.reports.selectors import month_report
@@ -39,9 +41,9 @@ class StoredPdf:
 def ensure_stored_pdf(
     *, crm_user_id: int, month: dt.date, language: str, freshness: Freshness, zone: str = "UTC"
 ) -> StoredPdf:
-    """The month's PDF in storage, rendered only when this data version has none yet. ``zone`` is
-    the reader's time zone: the PDF writes its times in it, so it is part of the stored file's name
-    like the language."""
+    """The month's PDF in storage, rendered only when this data version has none yet (two first
+    requests at once render once: the second waits, then finds the file). ``zone`` is the reader's
+    time zone: the PDF writes its times in it, so it is part of the stored file's name."""
     freshness.check_covers(month)
     name = report_cache.pdf_storage_name(
         crm_user_id=crm_user_id,
@@ -52,18 +54,22 @@ def ensure_stored_pdf(
     )
     if report_cache.stored_pdf_exists(name):
         return StoredPdf(name=name, rendered_now=None)
-    report = month_report(crm_user_id=crm_user_id, month=month, freshness=freshness)
-    content = render_month_pdf(report, language=language, zone=zone)
-    report_cache.store_pdf(name, content)
+    with single_flight(name):
+        if report_cache.stored_pdf_exists(name):
+            return StoredPdf(name=name, rendered_now=None)
+        report = month_report(crm_user_id=crm_user_id, month=month, freshness=freshness)
+        content = render_month_pdf(report, language=language, zone=zone)
+        report_cache.store_pdf(name, content)
     return StoredPdf(name=name, rendered_now=content)
 
 
 def month_pdf_response(
     *, crm_user_id: int, month: dt.date, language: str, zone: str = "UTC"
 ) -> HttpResponseBase:
-    stored = ensure_stored_pdf(
-        crm_user_id=crm_user_id, month=month, language=language, freshness=current_freshness(), zone=zone
-    )
+    with budget.wait_budget():
+        stored = ensure_stored_pdf(
+            crm_user_id=crm_user_id, month=month, language=language, freshness=current_freshness(), zone=zone
+        )
     filename = pdf_filename(crm_user_id, month)
     if stored.rendered_now is not None and not settings.REPORTS_X_ACCEL_REDIRECT_PREFIX:
         return _private(HttpResponse(stored.rendered_now, content_type=PDF_CONTENT_TYPE), filename)
