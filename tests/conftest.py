@@ -11,6 +11,8 @@ from django.conf import settings
 from portal.clickhouse.client import clickhouse
 from portal.clickhouse.schema import apply_migrations
 
+pytest_plugins = ["tests.support.seeded_demo"]
+
 MART_TABLES = ("report_user_monthly_metrics", "report_prosthetic_monthly_metrics")
 
 

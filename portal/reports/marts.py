@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -45,6 +46,16 @@ ORDER BY prosthetic_id
 FIRST_MONTH_SQL = """
 SELECT minOrNull(month) FROM {db:Identifier}.report_user_monthly_metrics WHERE user_id = {user_id:UInt64}
 """
+
+# One month's partition (a row per prosthesis), bounded by a LIMIT; ordered by the caller.
+ATTENTION_SQL = f"""
+SELECT {PROSTHETIC_COLUMNS}
+FROM {{db:Identifier}}.report_prosthetic_monthly_metrics
+WHERE month = {{month:Date}}
+  AND (critical_error_count > 0 OR uptime_pct < {{uptime_below:Decimal(5, 2)}})
+ORDER BY prosthetic_id DESC
+LIMIT {{limit:UInt32}}
+"""  # noqa: S608 (placeholders are bound by the driver)
 
 MARTS_DATA_AS_OF_SQL = "SELECT maxOrNull(data_as_of) FROM {db:Identifier}.report_user_monthly_metrics"
 
@@ -118,3 +129,9 @@ def marts_data_as_of() -> dt.datetime | None:
     """The newest data_as_of in the marts; used only when no successful ETL run is recorded."""
     with _marts_client() as client:
         return _aware(_scalar(client, MARTS_DATA_AS_OF_SQL))
+
+
+def prosthetics_needing_attention(*, month: dt.date, uptime_below: Decimal, limit: int) -> list[dict]:
+    """Prosthetic rows of ``month`` with a critical error or uptime below ``uptime_below`` %."""
+    with _marts_client() as client:
+        return _rows(client, ATTENTION_SQL, month=month, uptime_below=uptime_below, limit=limit)
