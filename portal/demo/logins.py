@@ -59,10 +59,8 @@ def ensure_demo_logins() -> list[DemoLogin]:
             )
         _ensure_staff_login(SUPPORT_LOGIN, SUPPORT_GROUP, password_hash, superuser=False)
         _ensure_staff_login(ADMIN_LOGIN, ADMIN_GROUP, password_hash, superuser=True)
-    support = DemoLogin(SUPPORT_LOGIN, DEMO_PASSWORD, "-", "admin (support); any report (audited)")
-    administrator = DemoLogin(
-        ADMIN_LOGIN, DEMO_PASSWORD, "-", "admin (everything, ETL Run now); any report (audited)"
-    )
+    support = DemoLogin(SUPPORT_LOGIN, DEMO_PASSWORD, "-", "admin; any report (audited)")
+    administrator = DemoLogin(ADMIN_LOGIN, DEMO_PASSWORD, "-", "all admin, ETL Run now")
     return [support, administrator, *logins]
 
 
