@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from portal.etl.models import EtlRun
 from portal.reports.models import ReportAccessLog
-from tests.factories import (
+from tests.support.factories import (
     CrmUserFactory,
     PaymentFactory,
     PortalUserFactory,

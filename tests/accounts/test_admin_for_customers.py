@@ -4,7 +4,7 @@ never a redirect loop between the admin and the sign-in page (issue 12, bug 5)."
 import pytest
 from django.urls import reverse
 
-from tests.factories import AccountFactory
+from tests.support.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

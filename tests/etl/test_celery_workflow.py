@@ -18,8 +18,8 @@ from portal.etl import pipeline, runs
 from portal.etl.errors import SourceUnavailable
 from portal.etl.models import EtlRun
 from portal.etl.tasks import STEP_TASKS
-from tests.etl.conftest import PROSTHETIC_MART, etl_db, mart_rows, process_env
-from tests.factories import CrmUserFactory, EventFactory, ProstheticFactory, utc
+from tests.support.etl import PROSTHETIC_MART, etl_db, mart_rows, process_env
+from tests.support.factories import CrmUserFactory, EventFactory, ProstheticFactory, utc
 from workers.celery_app import app
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

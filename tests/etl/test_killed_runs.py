@@ -16,7 +16,7 @@ from portal.etl import pipeline, runs
 from portal.etl.context import RunContext
 from portal.etl.models import EtlRun
 from portal.etl.steps.load import swap_months
-from tests.etl.conftest import (
+from tests.support.etl import (
     PROSTHETIC_MART,
     USER_MART,
     assert_marts_equal_a_full_rebuild,
@@ -26,7 +26,7 @@ from tests.etl.conftest import (
     process_env,
     run_etl,
 )
-from tests.factories import (
+from tests.support.factories import (
     BatteryMetricFactory,
     CrmUserFactory,
     EventFactory,
