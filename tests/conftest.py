@@ -9,5 +9,8 @@ pytest_plugins = [
     "tests.support.etl",
     "tests.support.reports",
     "tests.support.e2e",
+    "tests.support.s3",
+    "tests.support.smtp",
+    "tests.support.delivery",
     "tests.support.seeded_demo",
 ]

@@ -13,54 +13,50 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from clickhouse_connect.driver import Client
 from django.conf import settings
 
 from portal.clickhouse.client import ClickHouseBusy, clickhouse
+from portal.clickhouse.marts import PROSTHETIC_MONTHLY, USER_MONTHLY
+from portal.core.months import FIRST_MONTH, LAST_MONTH
 from portal.reports.errors import ReportsBusy
 
-USER_COLUMNS = (
-    "user_id, month, total_payments, successful_payments, failed_payments_count, "
-    "active_subscriptions_count, subscription_cost_total, tickets_opened, tickets_resolved, data_as_of"
-)
-PROSTHETIC_COLUMNS = (
-    "user_id, prosthetic_id, month, serial_number, model, limb, power_on_count, total_active_hours, "
-    "avg_discharge_rate_active, avg_charge_rate, avg_battery_temperature_c, charge_cycles, error_count, "
-    "critical_error_count, downtime_minutes, uptime_pct, health_status, data_as_of"
-)
+# Every column, in the declared order: the report serializers pick what they show.
+USER_COLUMNS = ", ".join(USER_MONTHLY.column_names)
+PROSTHETIC_COLUMNS = ", ".join(PROSTHETIC_MONTHLY.column_names)
 
 USER_MONTHS_SQL = f"""
 SELECT {USER_COLUMNS}
-FROM {{db:Identifier}}.report_user_monthly_metrics
+FROM {{db:Identifier}}.{USER_MONTHLY.table}
 WHERE user_id = {{user_id:UInt64}} AND month >= {{month_from:Date}} AND month <= {{month_to:Date}}
 ORDER BY month
 """  # noqa: S608 (placeholders are bound by the driver)
 
 PROSTHETIC_MONTH_SQL = f"""
 SELECT {PROSTHETIC_COLUMNS}
-FROM {{db:Identifier}}.report_prosthetic_monthly_metrics
+FROM {{db:Identifier}}.{PROSTHETIC_MONTHLY.table}
 WHERE user_id = {{user_id:UInt64}} AND month = {{month:Date}}
 ORDER BY prosthetic_id
 """  # noqa: S608 (placeholders are bound by the driver)
 
-FIRST_MONTH_SQL = """
-SELECT minOrNull(month) FROM {db:Identifier}.report_user_monthly_metrics WHERE user_id = {user_id:UInt64}
-"""
+FIRST_MONTH_SQL = f"""
+SELECT minOrNull(month) FROM {{db:Identifier}}.{USER_MONTHLY.table} WHERE user_id = {{user_id:UInt64}}
+"""  # noqa: S608 (placeholders are bound by the driver)
 
 # One month's partition (a row per prosthesis), bounded by a LIMIT; ordered by the caller.
 ATTENTION_SQL = f"""
 SELECT {PROSTHETIC_COLUMNS}
-FROM {{db:Identifier}}.report_prosthetic_monthly_metrics
+FROM {{db:Identifier}}.{PROSTHETIC_MONTHLY.table}
 WHERE month = {{month:Date}}
   AND (critical_error_count > 0 OR uptime_pct < {{uptime_below:Decimal(5, 2)}})
 ORDER BY prosthetic_id DESC
 LIMIT {{limit:UInt32}}
 """  # noqa: S608 (placeholders are bound by the driver)
 
-MARTS_DATA_AS_OF_SQL = "SELECT maxOrNull(data_as_of) FROM {db:Identifier}.report_user_monthly_metrics"
 
-EARLIEST = dt.date(1970, 1, 1)
-LATEST = dt.date(2149, 6, 1)  # the last month ClickHouse's Date type holds
+MARTS_DATA_AS_OF_SQL = f"SELECT maxOrNull(data_as_of) FROM {{db:Identifier}}.{USER_MONTHLY.table}"  # noqa: S608
 
 # Threads of one process take turns here: each clickhouse() block opens chDB under its own file
 # lock, so a second thread would queue on that lock anyway, polling every 50 ms, where this lock
@@ -85,7 +81,7 @@ def _marts_client() -> Iterator:
             raise ReportsBusy() from exc
 
 
-def _rows(client, sql: str, **parameters) -> list[dict]:
+def _rows(client: Client, sql: str, **parameters: Any) -> list[dict[str, Any]]:
     parameters["db"] = settings.CLICKHOUSE_DATABASE
     rows = list(client.query(sql, parameters=parameters).named_results())
     for row in rows:
@@ -93,7 +89,7 @@ def _rows(client, sql: str, **parameters) -> list[dict]:
     return rows
 
 
-def _scalar(client, sql: str, **parameters):
+def _scalar(client: Client, sql: str, **parameters: Any) -> Any:
     parameters["db"] = settings.CLICKHOUSE_DATABASE
     return client.query(sql, parameters=parameters).result_rows[0][0]
 
@@ -111,8 +107,8 @@ def user_months(*, user_id: int, month_from: dt.date | None, month_to: dt.date |
             client,
             USER_MONTHS_SQL,
             user_id=user_id,
-            month_from=month_from or EARLIEST,
-            month_to=month_to or LATEST,
+            month_from=month_from or FIRST_MONTH,
+            month_to=month_to or LAST_MONTH,
         )
 
 
@@ -135,3 +131,18 @@ def prosthetics_needing_attention(*, month: dt.date, uptime_below: Decimal, limi
     """Prosthetic rows of ``month`` with a critical error or uptime below ``uptime_below`` %."""
     with _marts_client() as client:
         return _rows(client, ATTENTION_SQL, month=month, uptime_below=uptime_below, limit=limit)
+
+
+MONTH_CUSTOMERS_SQL = """
+SELECT DISTINCT user_id FROM {db:Identifier}.report_user_monthly_metrics
+WHERE month = {month:Date} ORDER BY user_id
+"""
+
+
+def month_customer_ids(*, month: dt.date) -> list[int]:
+    """Every customer with a report for ``month`` (the recipients of its e-mail)."""
+    with _marts_client() as client:
+        result = client.query(
+            MONTH_CUSTOMERS_SQL, parameters={"db": settings.CLICKHOUSE_DATABASE, "month": month}
+        )
+    return [int(row[0]) for row in result.result_rows]

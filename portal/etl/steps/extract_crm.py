@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from clickhouse_connect.driver import Client
+
 from portal.etl.context import RunContext, ch_time
 from portal.etl.session import etl_clickhouse
 from portal.etl.sources import SourceDatabase, crm
@@ -74,7 +76,7 @@ def extract_crm(ctx: RunContext) -> dict:
     }
 
 
-def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: CrmTable) -> None:
+def _extract_table(client: Client, ctx: RunContext, source: SourceDatabase, table: CrmTable) -> None:
     params = {**ctx.parameters(), **source.parameters()}
     source.make_visible()
     client.command(f"TRUNCATE TABLE {{db:Identifier}}.{table.next}", parameters=params)
@@ -107,7 +109,7 @@ def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: CrmTa
     )
 
 
-def _table_figures(client, ctx: RunContext) -> dict[str, dict]:
+def _table_figures(client: Client, ctx: RunContext) -> dict[str, dict]:
     """Per CRM table, in one query: rows read from the source (changed since the watermark), ids
     listed, rows in this run's copy, and the latest updated_at."""
     parts = []

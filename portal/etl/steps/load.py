@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import re
 
+from clickhouse_connect.driver import Client
+
+from portal.clickhouse.marts import PROSTHETIC_MONTHLY, USER_MONTHLY
 from portal.clickhouse.schema import local_table, on_cluster
 from portal.etl.context import RunContext
 from portal.etl.session import etl_clickhouse
@@ -22,12 +25,8 @@ from portal.etl.steps.extract_crm import CRM_TABLES
 _PARTITION_ID = re.compile(r"^\d{6}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MARTS = (
-    ("report_user_monthly_metrics", "etl_stage_user_monthly_metrics", "transform_user_metrics"),
-    (
-        "report_prosthetic_monthly_metrics",
-        "etl_stage_prosthetic_monthly_metrics",
-        "transform_prosthetic_metrics",
-    ),
+    (USER_MONTHLY.table, "etl_stage_user_monthly_metrics", "transform_user_metrics"),
+    (PROSTHETIC_MONTHLY.table, "etl_stage_prosthetic_monthly_metrics", "transform_prosthetic_metrics"),
 )
 
 
@@ -46,14 +45,15 @@ def load(ctx: RunContext) -> dict:
     }
 
 
-def swap_months(client, ctx: RunContext, *, mart: str, stage: str, months: list[str]) -> dict:
+def swap_months(client: Client, ctx: RunContext, *, mart: str, stage: str, months: list[str]) -> dict:
     params = ctx.parameters()
-    staged = dict(
-        client.query(
+    staged: dict[str, int] = {
+        partition: rows
+        for partition, rows in client.query(
             f"SELECT toString(toYYYYMM(month)), count() FROM {{db:Identifier}}.{stage} GROUP BY 1",
             parameters=params,
         ).result_rows
-    )
+    }
     wanted = {month.replace("-", "") for month in months}
     dropped = []
     for partition in sorted(wanted):
@@ -71,7 +71,9 @@ def swap_months(client, ctx: RunContext, *, mart: str, stage: str, months: list[
     return {"months": len(wanted), "written": sum(staged.get(p, 0) for p in wanted), "dropped": dropped}
 
 
-def swap_month(client, ctx: RunContext, *, mart: str, stage: str, partition: str, has_rows: bool) -> None:
+def swap_month(
+    client: Client, ctx: RunContext, *, mart: str, stage: str, partition: str, has_rows: bool
+) -> None:
     # ALTER ... PARTITION takes no query parameters: the database name comes from settings and the
     # partition id is six digits we produced, both checked before they are written into the text.
     if not _PARTITION_ID.match(partition):
@@ -86,7 +88,7 @@ def swap_month(client, ctx: RunContext, *, mart: str, stage: str, partition: str
         client.command(f"ALTER TABLE {target} DROP PARTITION ID '{partition}'")
 
 
-def commit_crm_copy(client, ctx: RunContext) -> None:
+def commit_crm_copy(client: Client, ctx: RunContext) -> None:
     """etl_<table> := etl_<table>_next, each table in one atomic step."""
     params = ctx.parameters()
     for table in CRM_TABLES:

@@ -5,22 +5,29 @@ succeeded."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from portal.reports.access.gate import ReportGrant
 from portal.reports.models import ReportAccessLog
 
+if TYPE_CHECKING:
+    # The AUTH_USER_MODEL, as django-stubs resolves get_user_model().
+    from django.contrib.auth.models import User
+
 
 class Resource:
     MONTH_LIST = "list"
     MONTH = "month"
     PDF = "pdf"
+    EMAIL = "email"  # support re-sent a monthly e-mail (which carries the report)
 
 
 class Channel:
     API = "api"
     PAGE = "page"
+    ADMIN = "admin"
 
 
 # How the admin names the stored values (the column stays a plain string: no migration needed).
@@ -37,7 +44,12 @@ CHANNEL_LABELS = {
 
 
 def record_read(
-    *, grant: ReportGrant, reader, resource: str, channel: str, month: dt.date | None = None
+    *,
+    grant: ReportGrant,
+    reader: User,
+    resource: str,
+    channel: str,
+    month: dt.date | None = None,
 ) -> None:
     if not grant.audited:
         return

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from portal.core.months import InvalidMonth, MonthOutOfRange, parse_month
 from portal.etl import pipeline, runs
 from portal.etl.models import EtlRun
 
 
 def _month(value: str) -> dt.date:
     try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
+        return parse_month(value)
+    except MonthOutOfRange as exc:
+        raise CommandError(exc.message()) from None
+    except InvalidMonth:
         raise CommandError(f"expected a month as YYYY-MM, got {value!r}") from None
 
 
@@ -61,7 +66,8 @@ class Command(BaseCommand):
             month_to=month_to,
             data_as_of=as_of,
         )
-        console = Console(file=self.stdout, force_terminal=None)
+        # OutputWrapper is a text file, though typed as a TextIOBase, not the typing.IO rich asks for.
+        console = Console(file=cast(IO[str], self.stdout), force_terminal=None)
         try:
             with _progress(console) as progress:
                 pipeline.run_all(run.pk, token=f"command-{uuid.uuid4().hex}", on_step=_reporter(progress))
@@ -88,7 +94,7 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def _reporter(progress: Progress):
+def _reporter(progress: Progress) -> Callable[[str, dict[str, Any] | None], None]:
     tasks = {
         step: progress.add_task(title, total=1, figures="", start=False)
         for step, title in pipeline.STEP_TITLES.items()
