@@ -14,4 +14,5 @@ pytest_plugins = [
     "tests.support.delivery",
     "tests.support.demo_site",
     "tests.support.statement_world",
+    "tests.support.seeded_demo",
 ]

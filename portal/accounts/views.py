@@ -93,7 +93,12 @@ def login(request):
 
 
 def admin_login(request):
-    """The admin signs in like everyone else, through the ``login`` URL."""
+    """The admin signs in like everyone else, through the ``login`` URL.
+
+    Someone already signed in who is not staff (a customer) gets a 403 page: sending them to sign
+    in again would bring them straight back here, a redirect loop."""
+    if request.user.is_authenticated and not (request.user.is_active and request.user.is_staff):
+        return render(request, "accounts/staff_only.html", status=403)
     next_url = safe_next_url(request) or reverse("admin:index")
     return HttpResponseRedirect(f"{reverse('login')}?{urlencode({NEXT: next_url})}")
 

@@ -1,9 +1,13 @@
 """Django admin over the CRM for support staff: find a customer by email, a prosthesis by serial
-number, and see what belongs to whom."""
+number, and see what belongs to whom: a customer's page is their one screen (prostheses,
+subscriptions, latest payments and tickets, recent critical events, a link to their reports)."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.admin_filters import labelled_values_filter
+from portal.crm import customer_screen
+from portal.crm.labels import PAYMENT_METHODS, TICKET_CATEGORIES, label
 from portal.crm.models import Payment, Prosthetic, Subscription, SupportTicket, User
 
 TIMESTAMPS = ("created_at", "updated_at")
@@ -41,8 +45,12 @@ class SubscriptionInline(ReadOnlyInline):
 
 class SupportTicketInline(ReadOnlyInline):
     model = SupportTicket
-    fields = ("created_at", "subject", "category", "priority", "status", "resolved_at")
+    fields = ("created_at", "subject", "category_name", "priority", "status", "resolved_at")
     readonly_fields = fields
+
+    @admin.display(description=_("category"))
+    def category_name(self, ticket):
+        return label(TICKET_CATEGORIES, ticket.category)
 
 
 @admin.register(User)
@@ -51,8 +59,39 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display_links = ("id", "email")
     search_fields = ("email", "full_name", "phone")
     list_filter = ("country",)
-    readonly_fields = TIMESTAMPS
     inlines = (ProstheticInline, SubscriptionInline)
+    screen_fields = ("reports", "latest_payments", "latest_tickets", "recent_critical_events")
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*TIMESTAMPS, *self.screen_fields) if obj else TIMESTAMPS
+
+    def get_fieldsets(self, request, obj=None):
+        details = (None, {"fields": ("email", "full_name", "phone", "country", "city", *TIMESTAMPS)})
+        if obj is None:
+            return (details,)
+        return (
+            (None, {"fields": ("reports",)}),
+            details,
+            (_("Latest payments"), {"fields": ("latest_payments",)}),
+            (_("Latest support tickets"), {"fields": ("latest_tickets",)}),
+            (_("Recent critical events"), {"fields": ("recent_critical_events",)}),
+        )
+
+    @admin.display(description=_("reports"))
+    def reports(self, customer):
+        return customer_screen.reports_link(customer)
+
+    @admin.display(description=_("payments"))
+    def latest_payments(self, customer):
+        return customer_screen.latest_payments(customer)
+
+    @admin.display(description=_("support tickets"))
+    def latest_tickets(self, customer):
+        return customer_screen.latest_tickets(customer)
+
+    @admin.display(description=_("critical events"))
+    def recent_critical_events(self, customer):
+        return customer_screen.recent_critical_events(customer)
 
 
 @admin.register(Prosthetic)
@@ -81,23 +120,40 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ("id", "paid_at", "user", "amount", "currency", "status", "method", "subscription")
+    list_display = ("id", "paid_at", "user", "amount", "currency", "status", "method_name", "subscription")
     search_fields = ("user__email",)
     search_help_text = _("Customer email")
-    list_filter = ("status", "method", "currency")
+    list_filter = ("status", labelled_values_filter("method", _("method"), PAYMENT_METHODS), "currency")
     list_select_related = ("user", "subscription")
     autocomplete_fields = ("user", "subscription")
     date_hierarchy = "paid_at"
     readonly_fields = TIMESTAMPS
 
+    @admin.display(description=_("method"), ordering="method")
+    def method_name(self, payment):
+        return label(PAYMENT_METHODS, payment.method)
+
 
 @admin.register(SupportTicket)
 class SupportTicketAdmin(admin.ModelAdmin):
-    list_display = ("id", "created_at", "subject", "user", "prosthetic", "category", "priority", "status")
+    list_display = (
+        "id",
+        "created_at",
+        "subject",
+        "user",
+        "prosthetic",
+        "category_name",
+        "priority",
+        "status",
+    )
     search_fields = ("subject", "user__email", "prosthetic__serial_number")
     search_help_text = _("Subject, customer email or serial number")
-    list_filter = ("status", "priority", "category")
+    list_filter = ("status", "priority", labelled_values_filter("category", _("category"), TICKET_CATEGORIES))
     list_select_related = ("user", "prosthetic")
     autocomplete_fields = ("user", "prosthetic")
     date_hierarchy = "created_at"
     readonly_fields = TIMESTAMPS
+
+    @admin.display(description=_("category"), ordering="category")
+    def category_name(self, ticket):
+        return label(TICKET_CATEGORIES, ticket.category)

@@ -19,6 +19,9 @@ DEMO_EMAIL_DOMAIN = "demo.bionicpro.example"
 DEMO_PASSWORD = "bionicpro-demo"  # noqa: S105 - a published local demo password, not a secret
 SUPPORT_LOGIN = "support@bionicpro.example"
 SUPPORT_GROUP = "support"
+# The same staff identities as the docker-compose directory (deploy/openldap/bootstrap.ldif).
+ADMIN_LOGIN = "admin@bionicpro.example"
+ADMIN_GROUP = "administrator"
 
 
 def yesterday_utc() -> dt.date:

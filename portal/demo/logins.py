@@ -1,8 +1,10 @@
 """Local demo sign-ins, only for demo data: one portal login per demo CRM customer (username =
-the CRM email) linked through ``Account.crm_user_id``, plus one support login with staff rights.
+the CRM email) linked through ``Account.crm_user_id``, one support login with staff rights and one
+administrator login (everything, including the ETL's "Run now" buttons).
 
-The support group's permissions are granted by the accounts app (post_migrate); here the group
-is only made sure to exist and the support login added to it.
+The role groups' permissions are granted by the accounts app (post_migrate); here the groups are
+only made sure to exist and the staff logins added to them, with the flags ``sync_roles`` would
+give the same roles at an OIDC sign-in.
 """
 
 from dataclasses import dataclass
@@ -14,7 +16,14 @@ from django.db import transaction
 
 from portal.accounts.models import Account
 from portal.crm.models import User as CrmUser
-from portal.demo.config import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, SUPPORT_GROUP, SUPPORT_LOGIN
+from portal.demo.config import (
+    ADMIN_GROUP,
+    ADMIN_LOGIN,
+    DEMO_EMAIL_DOMAIN,
+    DEMO_PASSWORD,
+    SUPPORT_GROUP,
+    SUPPORT_LOGIN,
+)
 
 
 @dataclass(frozen=True)
@@ -48,9 +57,11 @@ def ensure_demo_logins() -> list[DemoLogin]:
                     sees=f"own reports (CRM #{customer.id})",
                 )
             )
-        _ensure_support_login(password_hash)
+        _ensure_staff_login(SUPPORT_LOGIN, SUPPORT_GROUP, password_hash, superuser=False)
+        _ensure_staff_login(ADMIN_LOGIN, ADMIN_GROUP, password_hash, superuser=True)
     support = DemoLogin(SUPPORT_LOGIN, DEMO_PASSWORD, "-", "admin; any report (audited)")
-    return [support, *logins]
+    administrator = DemoLogin(ADMIN_LOGIN, DEMO_PASSWORD, "-", "all admin, ETL Run now")
+    return [support, administrator, *logins]
 
 
 def _ensure_customer_login(customer: CrmUser, password_hash: str) -> None:
@@ -69,14 +80,14 @@ def _ensure_customer_login(customer: CrmUser, password_hash: str) -> None:
         Account.objects.update_or_create(user=portal_user, defaults={"crm_user_id": customer.id})
 
 
-def _ensure_support_login(password_hash: str) -> None:
-    support, _ = get_user_model().objects.get_or_create(
-        username=SUPPORT_LOGIN,
-        defaults={"email": SUPPORT_LOGIN, "is_staff": True, "password": password_hash},
+def _ensure_staff_login(login: str, group_name: str, password_hash: str, *, superuser: bool) -> None:
+    staff, _ = get_user_model().objects.get_or_create(
+        username=login,
+        defaults={"email": login, "is_staff": True, "is_superuser": superuser, "password": password_hash},
     )
-    group, _ = Group.objects.get_or_create(name=SUPPORT_GROUP)
-    support.groups.add(group)
-    Account.objects.get_or_create(user=support)
+    group, _ = Group.objects.get_or_create(name=group_name)
+    staff.groups.add(group)
+    Account.objects.get_or_create(user=staff)
 
 
 def remove_demo_logins() -> int:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.admin_mixins import ReadOnlyAdminMixin
@@ -32,6 +33,24 @@ def queue_run(*, mode: str, month_from: dt.date | None = None, month_to: dt.date
         )
         transaction.on_commit(lambda: start_chain(run.pk))
     return run
+
+
+# Reasons as the extract steps record them ("<table>.<reason>"), named for the admin.
+REJECTION_REASONS = {
+    "unknown_event_type": gettext_noop("unknown event type"),
+    "negative_current": gettext_noop("negative current"),
+    "missing_timestamp": gettext_noop("missing timestamp"),
+    "future_timestamp": gettext_noop("timestamp in the future"),
+    "missing_value": gettext_noop("missing value"),
+    "unknown_prosthetic": gettext_noop("unknown prosthesis"),
+}
+TABLE_NAMES = {"events": gettext_noop("events"), "battery_metrics": gettext_noop("battery readings")}
+
+
+def _rejection_name(key: str) -> str:
+    table, _dot, reason = key.rpartition(".")
+    named_reason = gettext(REJECTION_REASONS[reason]) if reason in REJECTION_REASONS else reason
+    return f"{gettext(TABLE_NAMES[table])}: {named_reason}" if table in TABLE_NAMES else named_reason
 
 
 @admin.register(EtlRun)
@@ -135,7 +154,7 @@ class EtlRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("steps"))
     def step_table(self, run):
         rows = [
-            (title, run.steps[step].get("read", "—"), run.steps[step].get("written", "—"))
+            (gettext(title), run.steps[step].get("read", "—"), run.steps[step].get("written", "—"))
             for step, title in STEP_TITLES.items()
             if step in run.steps
         ]
@@ -157,4 +176,6 @@ class EtlRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             rejected.update(step.get("rejected", {}))
         if not rejected:
             return "—"
-        return format_html_join(", ", "{}: {}", sorted(rejected.items()))
+        return format_html_join(
+            ", ", "{}: {}", sorted((_rejection_name(key), n) for key, n in rejected.items())
+        )

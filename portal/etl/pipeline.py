@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from django.utils.translation import gettext_noop
+
 from portal.clickhouse.client import held
 from portal.etl import runs
 from portal.etl.context import RunContext
@@ -29,12 +31,13 @@ STEPS: dict[str, Callable[[RunContext], dict]] = {
     "transform_prosthetic_metrics": transform_prosthetic_metrics,
     "load": load,
 }
+# English in the command line's progress; the admin shows them translated (gettext at render).
 STEP_TITLES = {
-    "extract_crm": "Extract CRM",
-    "extract_telemetry": "Extract telemetry",
-    "transform_user_metrics": "Transform user metrics",
-    "transform_prosthetic_metrics": "Transform prosthetic metrics",
-    "load": "Load into the marts",
+    "extract_crm": gettext_noop("Extract CRM"),
+    "extract_telemetry": gettext_noop("Extract telemetry"),
+    "transform_user_metrics": gettext_noop("Transform user metrics"),
+    "transform_prosthetic_metrics": gettext_noop("Transform prosthetic metrics"),
+    "load": gettext_noop("Load into the marts"),
 }
 
 

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from clickhouse_connect.driver import Client
@@ -59,6 +60,17 @@ GROUP BY month
 FIRST_MONTH_SQL = f"""
 SELECT minOrNull(month) FROM {{db:Identifier}}.{USER_MONTHLY.table} WHERE user_id = {{user_id:UInt64}}
 """  # noqa: S608 (placeholders are bound by the driver)
+
+# One month's partition (a row per prosthesis), bounded by a LIMIT; ordered by the caller.
+ATTENTION_SQL = f"""
+SELECT {PROSTHETIC_COLUMNS}
+FROM {{db:Identifier}}.{PROSTHETIC_MONTHLY.table}
+WHERE month = {{month:Date}}
+  AND (critical_error_count > 0 OR uptime_pct < {{uptime_below:Decimal(5, 2)}})
+ORDER BY prosthetic_id DESC
+LIMIT {{limit:UInt32}}
+"""  # noqa: S608 (placeholders are bound by the driver)
+
 
 MARTS_DATA_AS_OF_SQL = f"SELECT maxOrNull(data_as_of) FROM {{db:Identifier}}.{USER_MONTHLY.table}"  # noqa: S608
 
@@ -146,6 +158,12 @@ def marts_data_as_of() -> dt.datetime | None:
     """The newest data_as_of in the marts; used only when no successful ETL run is recorded."""
     with _marts_client() as client:
         return _aware(_scalar(client, MARTS_DATA_AS_OF_SQL))
+
+
+def prosthetics_needing_attention(*, month: dt.date, uptime_below: Decimal, limit: int) -> list[dict]:
+    """Prosthetic rows of ``month`` with a critical error or uptime below ``uptime_below`` %."""
+    with _marts_client() as client:
+        return _rows(client, ATTENTION_SQL, month=month, uptime_below=uptime_below, limit=limit)
 
 
 MONTH_CUSTOMERS_SQL = """

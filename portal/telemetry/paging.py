@@ -28,7 +28,11 @@ def estimated_row_count(model: type[Model], alias: str) -> int:
 
 class EstimatedCountPaginator(Paginator):
     """An unfiltered list takes the estimate above instead of COUNT(*) over the whole table; a
-    filtered one counts at most COUNT_CAP rows (COUNT over a LIMITed subquery)."""
+    filtered one counts at most COUNT_CAP rows (COUNT over a LIMITed subquery). The list says
+    which: ``count_is_estimate``, or ``count_is_capped`` when more than COUNT_CAP rows match."""
+
+    count_is_estimate = False
+    count_is_capped = False
 
     object_list: QuerySet[Any]  # the admin's change lists page querysets, never plain lists
 
@@ -36,5 +40,9 @@ class EstimatedCountPaginator(Paginator):
     def count(self) -> int:
         queryset = self.object_list
         if not queryset.query.has_filters():
+            self.count_is_estimate = True
             return estimated_row_count(queryset.model, queryset.db)
-        return queryset[:COUNT_CAP].count()
+        # One row past the cap tells "exactly 10 000" from "more than 10 000".
+        counted = queryset[: COUNT_CAP + 1].count()
+        self.count_is_capped = counted > COUNT_CAP
+        return min(counted, COUNT_CAP)

@@ -193,3 +193,18 @@ def test_every_role_member_in_the_directory_is_a_directory_user_and_values_are_v
     for encoded in re.findall(r"^\w+:: (\S+)$", ldif, re.MULTILINE):
         base64.b64decode(encoded, validate=True).decode("utf-8")
     assert ldif.isascii(), "RFC 2849: non-ASCII values must be base64-encoded"
+
+
+def test_the_directory_staff_are_the_demo_staff_logins_with_their_roles():
+    """The support and administrator identities in docker-compose's directory are the ones
+    ``demo_logins`` creates for the embedded demo: same e-mail, same role."""
+    from portal.demo.config import ADMIN_GROUP, ADMIN_LOGIN, SUPPORT_GROUP, SUPPORT_LOGIN
+
+    ldif = (ROOT / "deploy" / "openldap" / "bootstrap.ldif").read_text()
+    mail_of = dict(re.findall(r"^dn: (uid=[^,]+),ou=people,.*?^mail: (\S+)$", ldif, re.MULTILINE | re.DOTALL))
+    members = {
+        role: set(re.findall(r"^member: (uid=[^,]+),", block, re.MULTILINE))
+        for role, block in re.findall(r"^dn: cn=(\w+),ou=roles,.*?\n((?:.+\n?)*)", ldif, re.MULTILINE)
+    }
+    staff = {mail_of[uid]: role for role in (SUPPORT_GROUP, ADMIN_GROUP) for uid in members[role]}
+    assert staff == {SUPPORT_LOGIN: SUPPORT_GROUP, ADMIN_LOGIN: ADMIN_GROUP}

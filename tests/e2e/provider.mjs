@@ -3,7 +3,7 @@
 // PKCE required, access tokens of at most two minutes, refresh tokens, RP-initiated logout,
 // realm roles at `realm_access.roles` and a `crm_user_id` claim.
 //
-// Configuration comes from the environment (see tests/e2e/processes.py). Accounts are read from
+// Configuration comes from the environment (see tests.support.processes.py). Accounts are read from
 // E2E_ACCOUNTS_FILE on every lookup, so a test can change a person's roles at the provider while
 // it runs. Its dev login form accepts any login name with any password; the login name is the
 // subject. Prints "ready <issuer>" once it listens.

@@ -116,6 +116,6 @@ def test_the_run_history_shows_each_runs_figures_and_error(client):
 
     assert listing.status_code == detail.status_code == 200
     page = detail.content.decode()
-    assert "Extract telemetry" in page and "456" in page
-    assert "events.unknown_event_type: 6" in page
+    assert "Выгрузка телеметрии" in page and "456" in page  # the step named in the reader's language
+    assert "события: неизвестный тип события: 6" in page
     assert "SourceUnavailable: connection refused" in page

@@ -42,7 +42,7 @@ def test_staff_without_a_customer_link_get_a_lookup_form_that_opens_a_customer(c
     client.force_login(reports_world.staff)
     home = client.get("/reports/")
     assert home.status_code == 200
-    assert 'name="customer"' in home.content.decode()
+    assert 'name="q"' in home.content.decode()
     found = client.get("/reports/", {"customer": reports_world.crm_b.pk})
     assert found.status_code == 302
     assert found.url == f"/reports/{reports_world.crm_b.pk}/"

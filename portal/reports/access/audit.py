@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
+
 from portal.reports.access.gate import ReportGrant
 from portal.reports.models import ReportAccessLog
 
@@ -28,6 +30,19 @@ class Channel:
     API = "api"
     PAGE = "page"
     ADMIN = "admin"
+
+
+# How the admin names the stored values (the column stays a plain string: no migration needed).
+RESOURCE_LABELS = {
+    Resource.MONTH_LIST: _("list of months"),
+    Resource.MONTH: _("month report"),
+    Resource.PDF: _("PDF"),
+}
+CHANNEL_LABELS = {
+    Channel.API: _("API"),
+    Channel.PAGE: _("web page"),
+    "admin": _("administration"),
+}
 
 
 def record_read(

@@ -16,6 +16,7 @@ from django.views import View
 
 from portal.accounts.selectors import is_support_staff, linked_crm_user_id
 from portal.core.months import parse_optional_month
+from portal.crm.search import LONGEST_TERM, SHORTEST_TERM, SearchTermInvalid, find_customers
 from portal.reports import export, support_requests
 from portal.reports.access.audit import Resource
 from portal.reports.access.gate import ME, ReportGrant
@@ -60,7 +61,8 @@ class MonthListPage(ReportPageAccessMixin, View):
 
 
 class ReportsHome(MonthListPage):
-    """/reports/: a customer's own months; staff without a customer link get a lookup form."""
+    """/reports/: a customer's own months; staff without a customer link get the customer search
+    (``?q=``: name, e-mail, phone, serial number or CRM id) and, from old links, ``?customer=<id>``."""
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
@@ -70,7 +72,7 @@ class ReportsHome(MonthListPage):
                 return redirect("reports:months", user_ref=customer)
             if customer:
                 return self.error_page(request, InvalidUserRef(customer))
-            return TemplateResponse(request, "reports/staff_home.html")
+            return staff_home(request)
         return super().dispatch(request, *args, user_ref=ME, **kwargs)
 
 
@@ -80,6 +82,19 @@ class MonthListCsv(ReportPageAccessMixin, View):
     def get(self, request, user_ref):
         data = _list_data(request, self.grant)
         return export.csv_response(export.month_list_csv(data), export.list_filename(self.grant.crm_user_id))
+
+
+def staff_home(request: HttpRequest) -> TemplateResponse:
+    term = request.GET.get("q", "")
+    context: dict[str, object] = {"term": term.strip(), "search": None, "term_invalid": False}
+    status = 200
+    if term.strip():
+        try:
+            context["search"] = find_customers(term)
+        except SearchTermInvalid:
+            context["term_invalid"], status = True, 400
+    context.update(shortest=SHORTEST_TERM, longest=LONGEST_TERM)
+    return TemplateResponse(request, "reports/staff_home.html", context, status=status)
 
 
 class MonthPage(ReportPageAccessMixin, View):
