@@ -1,5 +1,7 @@
 """Reads from the ClickHouse marts, and nothing else. Every value is bound by the driver
 (``{name:Type}`` parameters); the database name is an ``Identifier`` parameter from settings.
+Only published rows are read (``live_rows``, portal/clickhouse/publication.py): each month of
+both marts as the load that last published it left it.
 
 One ``with clickhouse()`` block per request: in embedded mode each block opens chDB under a
 cross-process file lock (about 40 ms), so a report's queries share one block.
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from portal.clickhouse.client import ClickHouseBusy, clickhouse
+from portal.clickhouse.publication import live_rows
 from portal.reports.errors import ReportsBusy
 
 USER_COLUMNS = (
@@ -32,6 +35,7 @@ USER_MONTHS_SQL = f"""
 SELECT {USER_COLUMNS}
 FROM {{db:Identifier}}.report_user_monthly_metrics
 WHERE user_id = {{user_id:UInt64}} AND month >= {{month_from:Date}} AND month <= {{month_to:Date}}
+    AND {live_rows("report_user_monthly_metrics")}
 ORDER BY month
 """  # noqa: S608 (placeholders are bound by the driver)
 
@@ -39,14 +43,19 @@ PROSTHETIC_MONTH_SQL = f"""
 SELECT {PROSTHETIC_COLUMNS}
 FROM {{db:Identifier}}.report_prosthetic_monthly_metrics
 WHERE user_id = {{user_id:UInt64}} AND month = {{month:Date}}
+    AND {live_rows("report_prosthetic_monthly_metrics")}
 ORDER BY prosthetic_id
 """  # noqa: S608 (placeholders are bound by the driver)
 
-FIRST_MONTH_SQL = """
-SELECT minOrNull(month) FROM {db:Identifier}.report_user_monthly_metrics WHERE user_id = {user_id:UInt64}
-"""
+FIRST_MONTH_SQL = f"""
+SELECT minOrNull(month) FROM {{db:Identifier}}.report_user_monthly_metrics
+WHERE user_id = {{user_id:UInt64}} AND {live_rows("report_user_monthly_metrics")}
+"""  # noqa: S608 (placeholders are bound by the driver)
 
-MARTS_DATA_AS_OF_SQL = "SELECT maxOrNull(data_as_of) FROM {db:Identifier}.report_user_monthly_metrics"
+MARTS_DATA_AS_OF_SQL = f"""
+SELECT maxOrNull(data_as_of) FROM {{db:Identifier}}.report_user_monthly_metrics
+WHERE {live_rows("report_user_monthly_metrics")}
+"""  # noqa: S608 (placeholders are bound by the driver)
 
 EARLIEST = dt.date(1970, 1, 1)
 LATEST = dt.date(2149, 6, 1)  # the last month ClickHouse's Date type holds
