@@ -1,4 +1,4 @@
-"""A run killed at any point leaves the marts as they were (or with whole months swapped), and the
+"""A run killed at any point leaves what readers see as it was (or with its load fully published), and the
 next run ends with the correct marts."""
 
 import datetime as dt

@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 STOP = False
+# Between polls: a waiting reader makes the embedded ETL close and reopen chDB after its current
+# statement batch, so a reader that never pauses would mostly measure that handoff.
+POLL_PAUSE_SECONDS = 0.2
 
 
 def _stop(_signum: int, _frame: object) -> None:
@@ -71,7 +74,7 @@ def main(out: Path, user_ids: list[int]) -> None:
             for problem in problems:
                 log.write(json.dumps({"problem": problem}) + "\n")
                 log.flush()
-            time.sleep(0.02)
+            time.sleep(POLL_PAUSE_SECONDS)
         log.write(json.dumps({"reads": reads, "busy": busy}) + "\n")
 
 
