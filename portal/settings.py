@@ -122,6 +122,10 @@ ETL_SOURCE_USER = env("ETL_SOURCE_USER", default="")
 ETL_SOURCE_PASSWORD = env("ETL_SOURCE_PASSWORD", default="")
 # A running ETL run whose heartbeat is older than this is considered dead (worker killed).
 ETL_STALE_AFTER_SECONDS = env.int("ETL_STALE_AFTER_SECONDS", default=600)
+# A step whose process is alive keeps its heartbeat fresh, so staleness alone never ends a hung
+# step: Celery's time limit does (soft: the step fails and marks its run failed; hard: the worker
+# child is killed 60 s later). A full --scale 10 build takes seconds; the limit leaves wide room.
+ETL_STEP_TIME_LIMIT_SECONDS = env.int("ETL_STEP_TIME_LIMIT_SECONDS", default=2 * ETL_STALE_AFTER_SECONDS)
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -138,6 +142,9 @@ if CELERY_BROKER_URL == "filesystem://":
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
+# Every task has a limit; the ETL's step tasks set their own (ETL_STEP_TIME_LIMIT_SECONDS).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=15 * 60)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Queue the portal's tasks go to and workers consume (tests give each run its own).

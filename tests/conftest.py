@@ -1,40 +1,12 @@
-"""Shared fixtures. Databases are real: SQLite files locally, PostgreSQL in CI (see .ci/run).
+"""The suite's fixtures live in the importable package tests/support and are registered here once.
 
-ClickHouse is real too: embedded chDB in a per-run folder (portal/settings_test.py). chDB allows one
-data directory per process, so the whole run shares one; the ``clickhouse_marts`` fixture gives
-each test the current schema and empty marts.
-"""
+Databases are real: SQLite files locally, PostgreSQL in CI (see .ci/run); ClickHouse is embedded
+chDB in a per-run folder (portal/settings_test.py)."""
 
-import pytest
-from django.conf import settings
-
-from portal.clickhouse.client import clickhouse
-from portal.clickhouse.schema import apply_migrations
-
-# The marts and the record of their published loads (portal/clickhouse/publication.py).
-MART_TABLES = ("report_user_monthly_metrics", "report_prosthetic_monthly_metrics", "mart_loads")
-
-
-@pytest.fixture
-def clickhouse_marts():
-    """The ClickHouse schema applied and both marts empty; yields the database name."""
-    database = settings.CLICKHOUSE_DATABASE
-    with clickhouse() as client:
-        apply_migrations(client)
-        for table in MART_TABLES:
-            client.command(f"TRUNCATE TABLE IF EXISTS {database}.{table}")
-    return database
-
-
-@pytest.fixture
-def support_client(client):
-    """A test client signed in as a staff member of the "support" group, whose permissions the
-    accounts app grants after migrate (CRM view/change, telemetry view)."""
-    from django.contrib.auth.models import Group
-
-    from tests.factories import PortalUserFactory
-
-    staff = PortalUserFactory(username="support-staff", is_staff=True)
-    staff.groups.add(Group.objects.get_or_create(name="support")[0])
-    client.force_login(staff)
-    return client
+pytest_plugins = [
+    "tests.support.clickhouse",
+    "tests.support.accounts",
+    "tests.support.etl",
+    "tests.support.reports",
+    "tests.support.e2e",
+]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from celery import Task, chain, shared_task
+from django.conf import settings
 
 from portal.core.periodic import PeriodicSchedule
 from portal.etl import pipeline, runs
@@ -25,6 +26,8 @@ class EtlStepTask(Task):
     retry_jitter = True
     max_retries = 6
     acks_late = True
+    soft_time_limit = settings.ETL_STEP_TIME_LIMIT_SECONDS
+    time_limit = settings.ETL_STEP_TIME_LIMIT_SECONDS + 60
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         run_id = args[0] if args else kwargs["run_id"]

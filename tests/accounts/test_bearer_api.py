@@ -4,7 +4,7 @@ import pytest
 
 from portal.accounts.models import Account
 from portal.reports.models import ReportAccessLog
-from tests.reports.conftest import UNKNOWN_CRM_ID
+from tests.support.reports import UNKNOWN_CRM_ID
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

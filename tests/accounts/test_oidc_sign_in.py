@@ -6,8 +6,8 @@ from django.test import Client
 
 from portal.accounts.models import Account
 from portal.accounts.tokens import ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN
-from tests.accounts.conftest import customer_claims, query_of, sign_in, start_sign_in
-from tests.accounts.issuer import new_rsa_key, s256
+from tests.support.accounts import customer_claims, query_of, sign_in, start_sign_in
+from tests.support.issuer import new_rsa_key, s256
 
 pytestmark = pytest.mark.django_db
 

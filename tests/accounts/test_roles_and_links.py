@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group
 
 from portal.accounts.models import Account
 from portal.accounts.selectors import is_support_staff, linked_crm_user_id
-from tests.accounts.conftest import customer_claims, sign_in
-from tests.factories import AccountFactory, PortalUserFactory
+from tests.support.accounts import customer_claims, sign_in
+from tests.support.factories import AccountFactory, PortalUserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from portal.accounts.backend import PortalModelBackend, PortalOIDCBackend
 from portal.accounts.models import Account
 from portal.accounts.selectors import linked_crm_user_id
-from tests.factories import AccountFactory, PortalUserFactory
+from tests.support.factories import AccountFactory, PortalUserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.test import Client
 from portal.accounts.models import Account
 from portal.accounts.provider import forget_discovery
 from portal.accounts.tokens import ACCESS_TOKEN, EXPIRES_AT
-from tests.accounts.conftest import customer_claims, query_of, sign_in
-from tests.e2e.processes import free_port
-from tests.factories import PortalUserFactory
+from tests.support.accounts import customer_claims, query_of, sign_in
+from tests.support.factories import PortalUserFactory
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.django_db
 

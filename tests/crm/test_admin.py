@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from portal.crm.models import Payment
-from tests.factories import (
+from tests.support.factories import (
     CrmUserFactory,
     PaymentFactory,
     PortalUserFactory,

@@ -10,7 +10,7 @@ import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
 from portal.clickhouse.client import clickhouse
-from tests.deploy.tools import ROOT
+from tests.support.deploy import ROOT
 
 QUERY_BOOK = ROOT / "sql" / "clickhouse_queries.sql"
 NAME_LINE = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)

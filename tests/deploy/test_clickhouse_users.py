@@ -8,8 +8,8 @@ import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
 from portal.clickhouse.client import clickhouse
-from tests.conftest import MART_TABLES
-from tests.deploy.tools import ROOT, load_compose
+from tests.support.clickhouse import MART_TABLES
+from tests.support.deploy import ROOT, load_compose
 
 USERS_FILE = ROOT / "deploy" / "clickhouse" / "users.d" / "portal-users.xml"
 UNKNOWN_ROLE = "Code: 511"

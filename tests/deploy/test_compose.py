@@ -9,7 +9,7 @@ import subprocess
 import jsonschema
 import pytest
 
-from tests.deploy.tools import (
+from tests.support.deploy import (
     COMPOSE_FILE,
     COMPOSE_SPEC_SCHEMA,
     ENV_EXAMPLE,

@@ -11,7 +11,7 @@ import uuid
 
 import redis
 
-from tests.deploy.tools import ROOT, require
+from tests.support.deploy import ROOT, require
 
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.deploy.tools import COMPOSE_FILE, REALM_FILE, ROOT, load_compose
+from tests.support.deploy import COMPOSE_FILE, REALM_FILE, ROOT, load_compose
 
 ROLES = {"prothetic_user", "support", "administrator"}
 

@@ -18,10 +18,10 @@ from django.core.cache import cache
 from django.db import connections
 from django.test import Client
 
-from tests.deploy import servers
-from tests.deploy.tools import require_program
-from tests.factories import AccountFactory, CrmUserFactory
-from tests.reports.conftest import insert_rows, prosthetic_month_row, record_etl_run, user_month_row
+from tests.support import servers
+from tests.support.deploy import require_program
+from tests.support.factories import AccountFactory, CrmUserFactory
+from tests.support.reports import insert_rows, prosthetic_month_row, record_etl_run, user_month_row
 
 MARCH = dt.date(2025, 3, 1)
 PROTECTED_PREFIX = "/protected-reports/"

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.deploy.tools import ROOT, require
+from tests.support.deploy import ROOT, require
 
 INIT_SCRIPT = ROOT / "deploy" / "postgres" / "init-databases.sh"
 SUPERUSER = "portal"  # POSTGRES_USER in docker-compose.yml

@@ -1,7 +1,6 @@
 """A customer, a support engineer and a newcomer in a real Chromium, against a real OpenID provider
 and the real portal server."""
 
-import re
 from pathlib import Path
 
 import pytest
@@ -10,28 +9,9 @@ from playwright.sync_api import expect
 
 from portal.accounts.models import Account
 from portal.accounts.tokens import ACCESS_TOKEN, EXPIRES_AT, ID_TOKEN, REFRESH_TOKEN
-from tests.e2e.conftest import portal_session
+from tests.support.e2e import portal_session, sign_in_at_provider, sign_out
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, databases="__all__")]
-
-
-def sign_in_at_provider(page, stack, login: str) -> None:
-    """Fill the provider's sign-in form (it takes any password) and consent, if asked."""
-    expect(page).to_have_url(re.compile(f"^{re.escape(stack.provider.url)}/"))
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", "any-password")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: url.startswith(stack.portal.url) or "/interaction/" in url)
-    if not page.url.startswith(stack.portal.url):
-        page.click("button:has-text('Continue')")
-    page.wait_for_url(lambda url: url.startswith(stack.portal.url))
-
-
-def sign_out(page, stack) -> None:
-    page.click("form.sign-out button[type=submit]")
-    page.wait_for_url(lambda url: url.startswith(f"{stack.provider.url}/session/end"))
-    page.click("button[name=logout][value=yes]")
-    page.wait_for_url(f"{stack.portal.url}/accounts/signed-out/")
 
 
 def test_customer_signs_in_reads_own_reports_and_signs_out_everywhere(page, e2e_stack, world):

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from tests.e2e.processes import BASE_DIR
+from tests.support.processes import BASE_DIR
 
 
 def run_e2e_without_chromium(**extra_env):

@@ -6,9 +6,9 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from tests.accounts.conftest import query_of
-from tests.accounts.issuer import s256
-from tests.e2e.test_browser_journeys import sign_in_at_provider
+from tests.support.accounts import query_of
+from tests.support.e2e import sign_in_at_provider
+from tests.support.issuer import s256
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, databases="__all__")]
 

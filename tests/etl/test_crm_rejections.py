@@ -9,8 +9,14 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from tests.etl.conftest import USER_MART, etl_db, mart_rows, run_etl
-from tests.factories import CrmUserFactory, PaymentFactory, SubscriptionFactory, SupportTicketFactory, utc
+from tests.support.etl import USER_MART, etl_db, mart_rows, run_etl
+from tests.support.factories import (
+    CrmUserFactory,
+    PaymentFactory,
+    SubscriptionFactory,
+    SupportTicketFactory,
+    utc,
+)
 
 DATA_AS_OF = utc(2024, 3, 1)
 

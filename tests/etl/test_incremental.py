@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from portal.etl.models import EtlRun
-from tests.etl.conftest import (
+from tests.support.etl import (
     PROSTHETIC_MART,
     USER_MART,
     assert_marts_equal_a_full_rebuild,
@@ -16,7 +16,7 @@ from tests.etl.conftest import (
     mart_rows,
     run_etl,
 )
-from tests.factories import (
+from tests.support.factories import (
     CrmUserFactory,
     EventFactory,
     PaymentFactory,

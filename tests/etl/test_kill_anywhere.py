@@ -4,7 +4,7 @@
 are SIGKILLed at every ClickHouse statement of a nightly run in turn: before it, or a few
 milliseconds into it (``portal/etl/faults.py`` counts the statements; the variable is set only
 here). After each kill a clean run completes the work, and the marts must equal the independent
-Python computation of a full rebuild (tests/etl/reference.py). All along, a reader process polls
+Python computation of a full rebuild (tests/support/reference.py). All along, a reader process polls
 the portal's mart read functions and must never see a month twice, a month whose user and
 prosthesis rows come from different runs, or a busy ClickHouse (the API's 503).
 
@@ -33,8 +33,9 @@ from django.utils import timezone
 from portal.etl import pipeline, runs
 from portal.etl.faults import KILL_AT_VARIABLE
 from portal.etl.models import EtlRun
-from tests.etl import reference
-from tests.etl.conftest import (
+from tests.support import reference
+from tests.support.broker import REDIS_URL, redis_available
+from tests.support.etl import (
     PROSTHETIC_MART,
     USER_MART,
     etl_db,
@@ -43,8 +44,7 @@ from tests.etl.conftest import (
     run_etl,
     without_data_as_of,
 )
-from tests.etl.test_celery_workflow import REDIS_URL, redis_available
-from tests.factories import (
+from tests.support.factories import (
     BatteryMetricFactory,
     CrmUserFactory,
     EventFactory,

@@ -17,7 +17,7 @@ from portal.etl import pipeline, runs
 from portal.etl.context import RunContext
 from portal.etl.models import EtlRun
 from portal.etl.steps.load import copy_months, reserve_load_id
-from tests.etl.conftest import (
+from tests.support.etl import (
     PROSTHETIC_MART,
     USER_MART,
     assert_marts_equal_a_full_rebuild,
@@ -27,7 +27,7 @@ from tests.etl.conftest import (
     process_env,
     run_etl,
 )
-from tests.factories import (
+from tests.support.factories import (
     BatteryMetricFactory,
     CrmUserFactory,
     EventFactory,

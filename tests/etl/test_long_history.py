@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from portal.etl.models import EtlRun
-from tests.etl import reference
-from tests.etl.conftest import PROSTHETIC_MART, USER_MART, etl_db, mart_rows, run_etl, without_data_as_of
-from tests.factories import (
+from tests.support import reference
+from tests.support.etl import PROSTHETIC_MART, USER_MART, etl_db, mart_rows, run_etl, without_data_as_of
+from tests.support.factories import (
     BatteryMetricFactory,
     CrmUserFactory,
     EventFactory,

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from portal.etl import pipeline, runs
 from portal.etl.models import EtlRun
-from tests.etl.conftest import dead_pid, etl_db, run_etl
-from tests.factories import CrmUserFactory, utc
+from tests.support.etl import dead_pid, etl_db, run_etl
+from tests.support.factories import CrmUserFactory, utc
 
 DATA_AS_OF = utc(2024, 3, 1)
 

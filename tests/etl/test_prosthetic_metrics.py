@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.etl.conftest import PROSTHETIC_MART, etl_db, mart_rows, run_etl
-from tests.factories import BatteryMetricFactory, CrmUserFactory, EventFactory, ProstheticFactory, utc
+from tests.support.etl import PROSTHETIC_MART, etl_db, mart_rows, run_etl
+from tests.support.factories import BatteryMetricFactory, CrmUserFactory, EventFactory, ProstheticFactory, utc
 
 DATA_AS_OF = utc(2024, 3, 15)
 AS_OF_IN_MART = dt.datetime(2024, 3, 15)

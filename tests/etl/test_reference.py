@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
-from tests.etl import reference
-from tests.etl.conftest import PROSTHETIC_MART, USER_MART, etl_db, mart_rows, run_etl, without_data_as_of
-from tests.factories import utc
+from tests.support import reference
+from tests.support.etl import PROSTHETIC_MART, USER_MART, etl_db, mart_rows, run_etl, without_data_as_of
+from tests.support.factories import utc
 
 # Three months of demo history; data_as_of falls inside the last month, with data after it.
 SEED_UNTIL = dt.date(2024, 3, 20)

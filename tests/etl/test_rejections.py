@@ -4,8 +4,8 @@ still succeeds."""
 import datetime as dt
 from decimal import Decimal
 
-from tests.etl.conftest import PROSTHETIC_MART, etl_db, mart_rows, run_etl
-from tests.factories import BatteryMetricFactory, CrmUserFactory, EventFactory, ProstheticFactory, utc
+from tests.support.etl import PROSTHETIC_MART, etl_db, mart_rows, run_etl
+from tests.support.factories import BatteryMetricFactory, CrmUserFactory, EventFactory, ProstheticFactory, utc
 
 DATA_AS_OF = utc(2024, 3, 1)
 UNKNOWN_PROSTHETIC = 424242

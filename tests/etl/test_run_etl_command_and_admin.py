@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from portal.etl import runs
 from portal.etl.models import EtlRun
-from tests.etl.conftest import USER_MART, etl_db, mart_rows
-from tests.factories import CrmUserFactory, PaymentFactory, PortalUserFactory, utc
+from tests.support.etl import USER_MART, etl_db, mart_rows
+from tests.support.factories import CrmUserFactory, PaymentFactory, PortalUserFactory, utc
 
 
 @pytest.fixture

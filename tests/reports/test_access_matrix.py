@@ -6,7 +6,7 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 
 from portal.reports.models import ReportAccessLog
-from tests.reports.conftest import NOT_PROCESSED_MONTH, UNKNOWN_CRM_ID
+from tests.support.reports import NOT_PROCESSED_MONTH, UNKNOWN_CRM_ID
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.etl.models import EtlRun
 from portal.reports.freshness import _successful_runs, latest_successful_run
-from tests.reports.conftest import DATA_AS_OF, record_etl_run
+from tests.support.reports import DATA_AS_OF, record_etl_run
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -9,9 +9,6 @@ progress log, which it writes for every rendering.
 
 import datetime as dt
 import logging
-import subprocess
-import sys
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,34 +16,21 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from portal.clickhouse.client import chdb_path, clickhouse
+from portal.clickhouse.client import clickhouse
 from portal.etl.models import EtlRun
 from portal.reports.cache import PDF_LAYOUT_VERSION
-from tests.reports.conftest import DATA_AS_OF, insert_rows, record_etl_run, user_month_row
+from tests.support.reports import (
+    DATA_AS_OF,
+    chdb_held_by_another_process,
+    insert_rows,
+    record_etl_run,
+    user_month_row,
+)
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 PDF_URL = "/api/reports/me/2025-03/pdf"
 JSON_URL = "/api/reports/me/2025-03/"
-HOLD_LOCK = (
-    "import sys; from filelock import FileLock; lock = FileLock(sys.argv[1]); lock.acquire(); "
-    "print('held', flush=True); sys.stdin.read()"
-)
-
-
-@contextmanager
-def chdb_held_by_another_process():
-    """Like an ETL run in the worker process: the embedded chDB lock is taken elsewhere."""
-    lock_file = str(chdb_path()) + ".lock"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, lock_file], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        yield
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=10)
 
 
 @pytest.fixture

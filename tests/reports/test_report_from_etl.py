@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 
 from portal.crm.models import Payment, Prosthetic
 from portal.telemetry.models import Event
-from tests.etl.conftest import etl_clickhouse, run_etl  # noqa: F401 (etl_clickhouse is a fixture)
-from tests.factories import (
+from tests.support.etl import run_etl
+from tests.support.factories import (
     AccountFactory,
     BatteryMetricFactory,
     CrmUserFactory,
@@ -29,7 +29,7 @@ FEBRUARY = "2025-02"
 
 
 @pytest.fixture
-def seeded_customer(etl_clickhouse) -> User:  # noqa: F811 (the imported fixture)
+def seeded_customer(etl_clickhouse) -> User:
     customer = CrmUserFactory(created_at=utc(2025, 1, 10, 9, 0))
     arm = ProstheticFactory(user=customer, activated_at=utc(2025, 1, 15, 12, 0))
     ProstheticFactory(

@@ -13,7 +13,7 @@ from django_celery_beat.models import PeriodicTask
 
 from portal.reports.cache import PDF_LAYOUT_VERSION
 from portal.reports.services import GRACE, sweep_report_files
-from tests.reports.conftest import DATA_AS_OF, record_etl_run
+from tests.support.reports import DATA_AS_OF, record_etl_run
 from workers.celery_app import app
 
 pytestmark = pytest.mark.django_db(databases="__all__")

@@ -4,7 +4,7 @@ stops the worker: a busy embedded chDB is skipped, and the request that needs it
 import pytest
 
 from portal.reports import warmup
-from tests.reports.test_report_cache import chdb_held_by_another_process
+from tests.support.reports import chdb_held_by_another_process
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -11,7 +11,13 @@ from django.urls import reverse
 
 from portal.telemetry.models import Event
 from portal.telemetry.paging import COUNT_CAP, EstimatedCountPaginator
-from tests.factories import BatteryMetricFactory, EventFactory, PortalUserFactory, ProstheticFactory, utc
+from tests.support.factories import (
+    BatteryMetricFactory,
+    EventFactory,
+    PortalUserFactory,
+    ProstheticFactory,
+    utc,
+)
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

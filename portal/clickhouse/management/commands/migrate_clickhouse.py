@@ -12,11 +12,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--plan", action="store_true", help="Print the DDL that would be applied, change nothing."
         )
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Change nothing; exit with status 1 when migrations are pending (for deploy checks).",
+        )
 
-    def handle(self, *args, plan=False, **options):
+    def handle(self, *args, plan=False, check=False, **options):
         database = settings.CLICKHOUSE_DATABASE
         cluster = settings.CLICKHOUSE_CLUSTER
         with clickhouse() as client:
+            if check:
+                self._check(planned_migrations(client, database))
+                return
             if plan:
                 self._print_plan(planned_migrations(client, database), database, cluster)
                 return
@@ -25,6 +33,13 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"applied {name}"))
         if not applied:
             self.stdout.write("ClickHouse schema is up to date.")
+
+    def _check(self, pending) -> None:
+        if pending:
+            names = ", ".join(migration.name for migration in pending)
+            self.stderr.write(f"{len(pending)} ClickHouse migration(s) pending: {names}")
+            raise SystemExit(1)
+        self.stdout.write("ClickHouse schema is up to date.")
 
     def _print_plan(self, pending, database, cluster):
         if not pending:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from tests.deploy.tools import NGINX_TEMPLATES, ROOT
+from tests.support.deploy import NGINX_TEMPLATES, ROOT
 
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 READY_WAIT_SECONDS = 60

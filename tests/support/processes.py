@@ -17,7 +17,7 @@ from urllib.parse import quote
 import requests
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-E2E_DIR = Path(__file__).resolve().parent
+E2E_DIR = Path(__file__).resolve().parents[1] / "e2e"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 
