@@ -10,8 +10,8 @@ Readers see a month's rows of its latest published load (``clickhouse.publicatio
 3. one INSERT into ``mart_loads`` publishes every rebuilt month of both marts: readers switch from
    the old rows to the new ones for all of them at once. A month rebuilt without rows (its only
    customer was deleted; for a full run, every month no longer produced) is published empty;
-4. rows no reader can see any more (superseded, or left by a load that died before step 3) are
-   deleted (readers never depend on that), then the CRM copy is committed.
+4. the deletion of rows no reader can see any more (superseded, or left by a load that died before
+   step 3) is queued (readers never depend on it), then the CRM copy is committed.
 
 A run killed anywhere before step 3 leaves what readers see untouched; the next run recomputes the
 same months (the CRM copy and the baseline did not move) and publishes them. Killed after step 3,
@@ -132,14 +132,30 @@ def publish(client, ctx: RunContext, *, load_id: int, months: list[tuple[str, dt
 
 
 def remove_invisible_rows(client, ctx: RunContext, *, mart: str) -> int:
+    """Queue the deletion of rows no reader sees any more; returns how many there are.
+
+    An asynchronous mutation: readers do not depend on it, so the load does not wait for it (a
+    synchronous delete made the nightly load step wait a minute on a busy machine). While one is
+    still pending, no second one is queued."""
     params = ctx.parameters()
     hidden = client.query(
         f"SELECT count() FROM {{db:Identifier}}.{mart} WHERE NOT {live_rows(mart)}", parameters=params
     ).result_rows[0][0]
-    if hidden:
+    pending = client.query(
+        "SELECT count() FROM system.mutations WHERE database = {db:String} AND table = {t:String} "
+        "AND NOT is_done",
+        parameters={"db": ctx.database, "t": local_table(mart)},
+    ).result_rows[0][0]
+    if hidden and not pending:
+        # A mutation changes only the parts that exist when it is queued, so rows a later load is
+        # still copying are never touched; of the older rows it deletes only invisible ones, and an
+        # invisible row never becomes visible again. The subquery makes it "non-deterministic"
+        # for a replicated table, which is what is wanted here.
         client.command(
-            f"DELETE FROM {{db:Identifier}}.{local_table(mart)} {on_cluster()} WHERE NOT {live_rows(mart)}",
+            f"ALTER TABLE {{db:Identifier}}.{local_table(mart)} {on_cluster()} "
+            f"DELETE WHERE NOT {live_rows(mart)}",
             parameters=params,
+            settings={"mutations_sync": 0, "allow_nondeterministic_mutations": 1},
         )
     return hidden
 
