@@ -9,8 +9,8 @@ the portal's mart read functions and must never see a month twice, a month whose
 prosthesis rows come from different runs, or a busy ClickHouse (the API's 503).
 
 Every run moves data_as_of on by a day (so every run rebuilds the last month in both marts) and
-adds a payment and telemetry for that day. About 70 run_etl kills and one
-Celery kill per step; about 3 minutes on a quiet 2-core machine.
+adds a payment and telemetry for that day. One run_etl kill per statement of a nightly run (in
+CI; ``ETL_KILL_TEST_STRIDE=N`` takes every Nth on a busy machine) and one Celery kill per step.
 """
 
 import datetime as dt
@@ -54,6 +54,8 @@ from tests.support.factories import (
 )
 
 FIRST_AS_OF = utc(2024, 5, 1)
+# Kill at every statement (CI). A busier machine may take every Nth for a quicker local check.
+STRIDE = int(os.environ.get("ETL_KILL_TEST_STRIDE", "1"))
 CELERY_WAIT_SECONDS = 120
 CELERY_WORKER = (str(Path(sys.executable).with_name("celery")), "-A", "workers", "worker")
 
@@ -190,12 +192,11 @@ def test_runs_killed_at_every_statement_are_completed_by_the_next_run_and_reader
     out = tmp_path / "reader.jsonl"
     reader = start_reader(customers, out)
     try:
-        for point in itertools.count(1):
+        for point in itertools.count(1, STRIDE):
             day = next(days)
             add_a_day_of_activity(customers, day)
             returncode, run = run_etl_process(point, day)
-            if returncode == 0:  # past the run's last statement: nothing left to kill
-                assert run.status == EtlRun.Status.SUCCESS
+            if run.status == EtlRun.Status.SUCCESS:  # past the run's last statement: nothing left to kill
                 break
             assert returncode == -signal.SIGKILL, f"run_etl failed at point {point}: {run.error}"
             assert run.status == EtlRun.Status.RUNNING
@@ -214,7 +215,7 @@ def test_runs_killed_at_every_statement_are_completed_by_the_next_run_and_reader
         problems, summary = stop_reader(reader, out)
 
     assert {step for (_, step) in killed} == set(pipeline.STEPS)
-    assert sum(killed.values()) >= 50, killed
+    assert sum(killed.values()) >= 50 // STRIDE, killed
     assert problems == []
     assert summary["reads"] > 50
     assert summary["busy"] == 0
