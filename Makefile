@@ -39,9 +39,13 @@ demo: seed
 	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+# Static checks (configured in pyproject.toml and .importlinter; .pre-commit-config.yaml runs the same):
+# ruff, the apps' import contracts, and mypy with the Django and DRF stubs over portal/ and workers/.
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 # The end-to-end tests' OpenID provider (npm oidc-provider, pinned in tests/e2e/package-lock.json).
 # Without npm they are skipped with the reason (CI sets REQUIRE_E2E=1 and fails instead).
@@ -65,4 +69,4 @@ test: lint e2e-deps deploy-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache

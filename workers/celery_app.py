@@ -17,7 +17,7 @@ app.autodiscover_tasks()
 
 
 @setup_logging.connect
-def configure_logging_from_django(**kwargs) -> None:
+def configure_logging_from_django(**kwargs: object) -> None:
     from logging.config import dictConfig
 
     from django.conf import settings

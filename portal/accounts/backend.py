@@ -9,6 +9,7 @@ syncs roles. The same mapping serves bearer tokens on the REST API.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import requests
@@ -17,6 +18,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from portal.accounts.claims import claim_at
@@ -25,6 +28,11 @@ from portal.accounts.models import Account
 from portal.accounts.provider import oidc_setting
 from portal.accounts.roles import roles_from_claims, sync_roles
 from portal.accounts.tokens import store_tokens
+from portal.core.columns import column_of
+
+if TYPE_CHECKING:
+    # The AUTH_USER_MODEL, as django-stubs resolves get_user_model().
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +43,7 @@ INVALID_RESPONSE = "invalid_response"
 PROVIDER_UNAVAILABLE = "provider_unavailable"
 
 
-def _lazy_setting(name: str):
+def _lazy_setting(name: str) -> property:
     return property(lambda self: oidc_setting(name, None))
 
 
@@ -144,7 +152,7 @@ class PortalModelBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-def _user_with_account(user_model, user_id):
+def _user_with_account(user_model: type[User], user_id: Any) -> User | None:
     """The user of a session with its account (the CRM link the report gate reads), in one query.
 
     Runs on every signed-in request. It is
@@ -170,15 +178,15 @@ _ACCOUNT_ID = "_account_id"
 _ACCOUNT_CRM_USER_ID = "_account_crm_user_id"
 
 
-def _user_with_account_sql(connection, user_model) -> str:
+def _user_with_account_sql(connection: BaseDatabaseWrapper, user_model: type[User]) -> str:
     quote = connection.ops.quote_name
     user_table, account_table = quote(user_model._meta.db_table), quote(Account._meta.db_table)
-    user_columns = ", ".join(f"{user_table}.{quote(f.column)}" for f in user_model._meta.concrete_fields)
+    user_columns = ", ".join(f"{user_table}.{quote(column_of(f))}" for f in user_model._meta.concrete_fields)
     account = {
-        name: f"{account_table}.{quote(Account._meta.get_field(name).column)}"
+        name: f"{account_table}.{quote(column_of(Account._meta.get_field(name)))}"
         for name in ("id", "user", "crm_user_id")
     }
-    user_pk = f"{user_table}.{quote(user_model._meta.pk.column)}"
+    user_pk = f"{user_table}.{quote(column_of(user_model._meta.pk))}"
     return (
         f"SELECT {user_columns}, {account['id']} AS {quote(_ACCOUNT_ID)}, "  # noqa: S608 (names from the models)
         f"{account['crm_user_id']} AS {quote(_ACCOUNT_CRM_USER_ID)} "
@@ -187,6 +195,6 @@ def _user_with_account_sql(connection, user_model) -> str:
     )
 
 
-def remember_failure(request, reason: str) -> None:
+def remember_failure(request: HttpRequest | None, reason: str) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SIGN_IN_ERROR] = reason

@@ -8,6 +8,7 @@ later token. Usernames and emails are mutable at the provider and are never used
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
@@ -15,6 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.accounts.models import Account
+
+if TYPE_CHECKING:
+    # The AUTH_USER_MODEL, as django-stubs resolves get_user_model().
+    from django.contrib.auth.models import User
 
 # Reasons shown to the person on the "sign-in refused" page.
 LINK_CHANGED = "crm_link_changed"
@@ -34,7 +39,7 @@ def stable_username(issuer: str, subject: str) -> str:
     return f"oidc-{digest[:40]}"
 
 
-def parse_crm_user_id(value) -> int | None:
+def parse_crm_user_id(value: Any) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -49,7 +54,7 @@ def parse_crm_user_id(value) -> int | None:
 
 
 @transaction.atomic
-def user_for_identity(*, issuer: str, subject: str, crm_user_id: int | None, email: str = ""):
+def user_for_identity(*, issuer: str, subject: str, crm_user_id: int | None, email: str = "") -> User:
     """The portal user of this provider identity, created or linked on first sign-in."""
     account = (
         Account.objects.select_for_update()
@@ -66,7 +71,7 @@ def user_for_identity(*, issuer: str, subject: str, crm_user_id: int | None, ema
     return account.user
 
 
-def _first_sign_in(*, issuer, subject, crm_user_id, email) -> Account:
+def _first_sign_in(*, issuer: str, subject: str, crm_user_id: int | None, email: str) -> Account:
     if crm_user_id is not None:
         provisioned = Account.objects.select_for_update().filter(crm_user_id=crm_user_id).first()
         if provisioned is not None:

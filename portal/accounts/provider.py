@@ -9,6 +9,7 @@ classes use :func:`oidc_setting` as their ``get_settings``.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -70,7 +71,7 @@ def forget_discovery() -> None:
     _retry_after.clear()
 
 
-def oidc_setting(attr: str, *default):
+def oidc_setting(attr: str, *default: Any) -> Any:
     """A setting for mozilla-django-oidc, with provider endpoints filled from discovery."""
     if attr not in DISCOVERED_SETTINGS:
         return import_from_settings(attr, *default)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import requests
 from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest
 
 from portal.accounts.backend import PortalOIDCBackend
 from portal.accounts.tokens import TokenRenewalFailed, request_renewal, store_tokens
 
 
-def renew_session(request) -> None:
+def renew_session(request: HttpRequest) -> None:
     """Renew the tokens of ``request.session`` or raise TokenRenewalFailed."""
     answer = request_renewal(request.session)
     backend = PortalOIDCBackend()

@@ -8,13 +8,18 @@ from the portal at the next sign-in or renewal.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import DEFAULT_DB_ALIAS, router
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from portal.accounts.claims import claim_at
 from portal.accounts.models import ROLE_ADMINISTRATOR, ROLE_CUSTOMER, ROLE_SUPPORT, STAFF_ROLES
+
+if TYPE_CHECKING:
+    # The AUTH_USER_MODEL, as django-stubs resolves get_user_model().
+    from django.contrib.auth.models import User
 
 PORTAL_ROLES = (ROLE_CUSTOMER, ROLE_SUPPORT, ROLE_ADMINISTRATOR)
 
@@ -27,7 +32,7 @@ SUPPORT_PERMISSIONS = {
 }
 
 
-def roles_from_claims(claims: dict, claim_path: str) -> set[str]:
+def roles_from_claims(claims: dict[str, Any], claim_path: str) -> set[str]:
     """The portal roles found at a dotted claim path, e.g. ``realm_access.roles`` (Keycloak)."""
     value = claim_at(claims, claim_path)
     if isinstance(value, str):
@@ -37,7 +42,7 @@ def roles_from_claims(claims: dict, claim_path: str) -> set[str]:
     return {role for role in value if role in PORTAL_ROLES}
 
 
-def sync_roles(user, roles: Iterable[str]) -> None:
+def sync_roles(user: User, roles: Iterable[str]) -> None:
     """Make the user's groups and flags match the roles from the provider, exactly."""
     roles = set(roles) & set(PORTAL_ROLES)
     flags = {"is_staff": bool(roles & STAFF_ROLES), "is_superuser": ROLE_ADMINISTRATOR in roles}
@@ -51,7 +56,7 @@ def sync_roles(user, roles: Iterable[str]) -> None:
         user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in roles - current))
 
 
-def _support_permissions(using: str):
+def _support_permissions(using: str) -> QuerySet[Permission]:
     wanted = Q(pk__in=[])
     for target, actions in SUPPORT_PERMISSIONS.items():
         app_label, _, model = target.partition(".")
@@ -69,7 +74,7 @@ def ensure_role_groups(using: str = DEFAULT_DB_ALIAS) -> dict[str, Group]:
     return groups
 
 
-def create_role_groups(sender, using, **kwargs) -> None:
+def create_role_groups(sender: object, using: str, **kwargs: object) -> None:
     """post_migrate handler. It runs after each app's migrations, so the permissions that exist by
     then are granted, and the last app's signal sees them all."""
     if router.allow_migrate_model(using, Group):

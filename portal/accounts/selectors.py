@@ -1,9 +1,17 @@
 """Who a signed-in person is, for the report access gate."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from portal.accounts.models import STAFF_ROLES, Account
 
+if TYPE_CHECKING:
+    # The AUTH_USER_MODEL, as django-stubs resolves get_user_model().
+    from django.contrib.auth.models import AnonymousUser, User
 
-def is_support_staff(user) -> bool:
+
+def is_support_staff(user: User | AnonymousUser | None) -> bool:
     """Support staff and administrators may read any customer's report (audited).
 
     Staff status comes from the roles (the ``support`` and ``administrator`` groups, synced from
@@ -15,7 +23,7 @@ def is_support_staff(user) -> bool:
     return user.is_staff and user.groups.filter(name__in=STAFF_ROLES).exists()
 
 
-def linked_crm_user_id(user) -> int | None:
+def linked_crm_user_id(user: User | AnonymousUser | None) -> int | None:
     """The CRM customer this portal user is linked to, or None (staff, unlinked, anonymous)."""
     if not (user and user.is_authenticated and user.is_active):
         return None

@@ -7,9 +7,11 @@ the refresh token to get a new one with the refresh-token grant, server to serve
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import requests
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 
 from portal.accounts.provider import oidc_setting
 
@@ -24,7 +26,7 @@ class TokenRenewalFailed(Exception):
     """The provider would not renew the tokens: the upstream session has ended or is unreachable."""
 
 
-def store_tokens(session, token_response: dict) -> None:
+def store_tokens(session: SessionBase, token_response: dict[str, Any]) -> None:
     """Keep a token endpoint response; a renewal may omit the ID and refresh tokens."""
     session[ACCESS_TOKEN] = token_response["access_token"]
     for key, field in ((ID_TOKEN, "id_token"), (REFRESH_TOKEN, "refresh_token")):
@@ -34,12 +36,12 @@ def store_tokens(session, token_response: dict) -> None:
     session[EXPIRES_AT] = time.time() + lifetime
 
 
-def access_token_due(session) -> bool:
+def access_token_due(session: SessionBase) -> bool:
     """True when the access token is gone or about to expire."""
     return session.get(EXPIRES_AT, 0) - settings.OIDC_RENEW_LEEWAY_SECONDS <= time.time()
 
 
-def request_renewal(session) -> dict:
+def request_renewal(session: SessionBase) -> dict[str, Any]:
     """The provider's answer to a refresh-token grant for this session's tokens."""
     refresh_token = session.get(REFRESH_TOKEN)
     if not refresh_token:

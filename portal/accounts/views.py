@@ -6,13 +6,14 @@ off); without it (the embedded demo) it is Django's username/password form.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +30,7 @@ from portal.accounts.tokens import ID_TOKEN
 NEXT = "next"
 
 
-def safe_next_url(request) -> str | None:
+def safe_next_url(request: HttpRequest) -> str | None:
     """``next`` only when it stays on this portal: no open redirect after sign-in."""
     target = request.POST.get(NEXT) or request.GET.get(NEXT)
     if target and url_has_allowed_host_and_scheme(
@@ -59,12 +60,12 @@ def admin_login(request):
     return HttpResponseRedirect(f"{reverse('login')}?{urlencode({NEXT: next_url})}")
 
 
-class OIDCOnlyMixin:
+class OIDCOnlyMixin(View):
     """404 while OIDC is not configured; a clear 503 page while the provider cannot be reached."""
 
     get_settings = staticmethod(oidc_setting)
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         # mozilla-django-oidc reads the provider's endpoints here; that waits for dispatch, which
         # can first answer 404 (not configured) or 503 (provider unreachable).
         View.__init__(self, **kwargs)
@@ -114,7 +115,7 @@ def sign_out(request):
     return HttpResponseRedirect(target or reverse("signed_out"))
 
 
-def _provider_logout_url(request) -> str | None:
+def _provider_logout_url(request: HttpRequest) -> str | None:
     id_token = request.session.get(ID_TOKEN)
     try:
         endpoint = oidc_setting("OIDC_OP_LOGOUT_ENDPOINT", "")

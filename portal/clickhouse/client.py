@@ -24,6 +24,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import clickhouse_connect
+from clickhouse_connect.driver import Client
 from django.conf import settings
 from filelock import FileLock, Timeout
 
@@ -124,10 +125,10 @@ class _Holder:
     def __init__(self, path: Path):
         self.path = path
         self.lock = _chdb_lock(path)
-        self.open_client = None
+        self.open_client: Client | None = None
 
     @contextmanager
-    def client(self, timeout: float | None) -> Iterator:
+    def client(self, timeout: float | None) -> Iterator[Client]:
         if self.open_client is None:
             wait = settings.CLICKHOUSE_LOCK_TIMEOUT if timeout is None else timeout
             _acquire(self.lock, self.path, wait)
@@ -176,7 +177,7 @@ def _let_waiters_in() -> None:
     time.sleep(HANDOFF_SECONDS)
 
 
-def _server_client(url: str):
+def _server_client(url: str) -> Client:
     client = getattr(_server_clients, "client", None)
     if client is None:
         client = clickhouse_connect.get_client(dsn=url)

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from clickhouse_connect.driver import Client
 from django.conf import settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "sql"
@@ -111,7 +112,7 @@ def all_migrations() -> list[Migration]:
     return [Migration(path.stem, path.read_text()) for path in sorted(MIGRATIONS_DIR.glob("[0-9]*.sql"))]
 
 
-def applied_migrations(client, database: str) -> set[str]:
+def applied_migrations(client: Client, database: str) -> set[str]:
     client.command(
         f"CREATE TABLE IF NOT EXISTS {database}.schema_migrations "
         "(name String, applied_at DateTime('UTC') DEFAULT now()) ENGINE = MergeTree ORDER BY name"
@@ -120,12 +121,12 @@ def applied_migrations(client, database: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def pending_migrations(client, database: str) -> list[Migration]:
+def pending_migrations(client: Client, database: str) -> list[Migration]:
     done = applied_migrations(client, database)
     return [m for m in all_migrations() if m.name not in done]
 
 
-def planned_migrations(client, database: str) -> list[Migration]:
+def planned_migrations(client: Client, database: str) -> list[Migration]:
     """What ``apply_migrations`` would apply, without creating anything."""
     exists = client.query(
         "SELECT count() FROM system.tables WHERE database = {db:String} AND name = 'schema_migrations'",
@@ -138,7 +139,7 @@ def planned_migrations(client, database: str) -> list[Migration]:
     return [m for m in all_migrations() if m.name not in done]
 
 
-def apply_migrations(client, *, database: str | None = None, cluster: str | None = None) -> list[str]:
+def apply_migrations(client: Client, *, database: str | None = None, cluster: str | None = None) -> list[str]:
     """Apply every pending migration; returns the names applied. Safe to call repeatedly."""
     database = database or settings.CLICKHOUSE_DATABASE
     cluster = settings.CLICKHOUSE_CLUSTER if cluster is None else cluster

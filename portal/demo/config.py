@@ -34,7 +34,7 @@ class DemoConfig:
     years: float = DEFAULT_YEARS
     until: dt.date | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.scale < 1:
             raise ValueError("scale must be at least 1")
         if not 0 < self.years <= 20:
@@ -43,9 +43,15 @@ class DemoConfig:
             object.__setattr__(self, "until", yesterday_utc())
 
     @property
+    def last_day(self) -> dt.date:
+        """``until``, which ``__post_init__`` always fills in."""
+        assert self.until is not None
+        return self.until
+
+    @property
     def end(self) -> dt.datetime:
         """Exclusive end of the window: midnight UTC after ``until``."""
-        return dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time(), tzinfo=UTC)
+        return dt.datetime.combine(self.last_day + dt.timedelta(days=1), dt.time(), tzinfo=UTC)
 
     @property
     def days(self) -> int:

@@ -9,6 +9,7 @@ when each prosthesis was in use.
 import datetime as dt
 import itertools
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -87,8 +88,8 @@ class _Device:
     capacity: int
     firmware: str
     activated_at: dt.datetime
+    active_until: dt.datetime
     status: str = "active"
-    active_until: dt.datetime | None = None
     id: int = 0
 
 
@@ -96,7 +97,7 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=UTC)
 
 
-def _weighted(rng: random.Random, weights: dict):
+def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -283,7 +284,7 @@ class CrmBuilder:
     def _plan_history(self, customer: _Customer, device: _Device, plan: str) -> list[dict]:
         """One subscription, or two when the customer changed plan (the first one then expired)."""
         started_on = device.activated_at.date()
-        last_day = customer.cancelled_on or self.config.until
+        last_day = customer.cancelled_on or self.config.last_day
         final_status = "active" if customer.cancelled_on is None else "cancelled"
         drafts = []
         change_from, change_to = started_on + 60 * DAY, last_day - 30 * DAY
@@ -297,7 +298,9 @@ class CrmBuilder:
         return drafts
 
     @staticmethod
-    def _draft(device: _Device, plan: str, started_on, ended_on, status: str) -> dict:
+    def _draft(
+        device: _Device, plan: str, started_on: dt.date, ended_on: dt.date | None, status: str
+    ) -> dict:
         return {
             "user_id": device.customer.id,
             "prosthetic_id": device.id,
@@ -311,7 +314,7 @@ class CrmBuilder:
         method_of = {customer.id: customer.method for customer in customers}
         drafts = []
         for subscription in subscriptions:
-            last_day = subscription.ended_on or self.config.until
+            last_day = subscription.ended_on or self.config.last_day
             months = 0
             while (billed_on := _add_months(subscription.started_on, months)) <= last_day:
                 drafts.extend(

@@ -8,7 +8,9 @@ import datetime as dt
 import typing
 from collections.abc import Sequence
 from itertools import islice
+from typing import Any, NamedTuple
 
+import psycopg
 from django.core.management.color import no_style
 from django.db import connections
 from psycopg import postgres, pq, sql
@@ -35,7 +37,7 @@ class BulkLoader:
         )
         self.dropped_indexes += [(model, index) for model in models for index in model._meta.indexes]
 
-    def load(self, table: str, rows: Sequence[tuple]) -> None:
+    def load(self, table: str, rows: Sequence[NamedTuple]) -> None:
         raise NotImplementedError
 
     def wipe(self, models: list) -> None:
@@ -79,7 +81,7 @@ class _JsonText:
 class PostgresCopyLoader(BulkLoader):
     """Binary COPY: psycopg formats each row in C, several times faster than text COPY here."""
 
-    def load(self, table: str, rows: Sequence[tuple]) -> None:
+    def load(self, table: str, rows: Sequence[NamedTuple]) -> None:
         if not rows:
             return
         columns = rows[0]._fields
@@ -96,7 +98,7 @@ class PostgresCopyLoader(BulkLoader):
                     copy.write_row(row)
 
     @staticmethod
-    def _column_types(raw_cursor, table: str, columns: Sequence[str]) -> list[int]:
+    def _column_types(raw_cursor: psycopg.Cursor[Any], table: str, columns: Sequence[str]) -> list[int]:
         raw_cursor.execute(
             "SELECT attname, atttypid::int FROM pg_attribute "
             "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
@@ -131,7 +133,7 @@ class PostgresCopyLoader(BulkLoader):
 
 
 class SqliteBatchLoader(BulkLoader):
-    def load(self, table: str, rows: Sequence[tuple]) -> None:
+    def load(self, table: str, rows: Sequence[NamedTuple]) -> None:
         if not rows:
             return
         columns = rows[0]._fields
@@ -156,7 +158,7 @@ class SqliteBatchLoader(BulkLoader):
             )
 
 
-def _datetime_positions(row_type) -> list[int]:
+def _datetime_positions(row_type: type[NamedTuple]) -> list[int]:
     hints = typing.get_type_hints(row_type)
     return [
         index

@@ -5,6 +5,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from django.db import router, transaction
+from django.db.models import Model
 
 from portal.crm.models import Payment, Prosthetic, Subscription, SupportTicket, User
 from portal.demo.config import DemoConfig
@@ -35,12 +36,14 @@ class SeedProgress:
     days_done: int = 0
 
 
-def _alias(model) -> str:
+def _alias(model: type[Model]) -> str:
     return router.db_for_write(model)
 
 
 def tables_with_rows() -> list[str]:
-    return [table for table, model in ALL_MODELS.items() if model.objects.using(_alias(model)).exists()]
+    return [
+        table for table, model in ALL_MODELS.items() if model._default_manager.using(_alias(model)).exists()
+    ]
 
 
 def wipe_demo_data() -> None:

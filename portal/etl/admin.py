@@ -8,9 +8,11 @@ only once the run's row is committed (``transaction.on_commit``), so a worker al
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import admin, messages
 from django.db import transaction
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +23,7 @@ from portal.etl.models import EtlRun
 from portal.etl.pipeline import STEP_TITLES
 
 
-def queue_run(*, mode: str, month_from=None, month_to=None) -> EtlRun:
+def queue_run(*, mode: str, month_from: dt.date | None = None, month_to: dt.date | None = None) -> EtlRun:
     from portal.etl.tasks import start_chain  # the Celery app loads Django; import it only when queuing
 
     with transaction.atomic():
@@ -74,7 +76,7 @@ class EtlRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def may_queue(self, request) -> bool:
+    def may_queue(self, request: HttpRequest) -> bool:
         return request.user.has_perm("etl.add_etlrun")
 
     def get_actions(self, request):

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from clickhouse_connect.driver import Client
+
 from portal.etl.context import RunContext
 from portal.etl.expressions import months_between
 
@@ -77,7 +79,7 @@ def data_as_of_months(ctx: RunContext) -> set[dt.date]:
     return months
 
 
-def crm_months(client, ctx: RunContext, tables: tuple[str, ...]) -> set[dt.date]:
+def crm_months(client: Client, ctx: RunContext, tables: tuple[str, ...]) -> set[dt.date]:
     """Rule 2 for the given CRM tables, in one query."""
     per_table = [
         f"""
@@ -109,7 +111,7 @@ def _old_events(types: str) -> str:
     return f"SELECT prosthetic_id, occurred_at AS at FROM {{db:Identifier}}.etl_events WHERE {where}"
 
 
-def telemetry_months(client, ctx: RunContext) -> set[dt.date]:
+def telemetry_months(client: Client, ctx: RunContext) -> set[dt.date]:
     """Rule 3."""
     on_off = "('power_on', 'power_off')"
     outage_edges = "('power_on', 'critical_error')"
@@ -138,7 +140,7 @@ def telemetry_months(client, ctx: RunContext) -> set[dt.date]:
     return {month for (month,) in rows}
 
 
-def months_to_recompute(client, ctx: RunContext, *, mart: str) -> set[dt.date]:
+def months_to_recompute(client: Client, ctx: RunContext, *, mart: str) -> set[dt.date]:
     """Rules 1-3 for one mart ("user" or "prosthetic") of a nightly run."""
     if mart == "user":
         months = crm_months(client, ctx, USER_MART_SOURCES)

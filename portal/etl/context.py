@@ -32,6 +32,8 @@ class RunContext:
 
     @classmethod
     def of(cls, run: EtlRun) -> RunContext:
+        if run.data_as_of is None or run.started_at is None:  # runs.claim() sets both
+            raise ValueError(f"ETL run #{run.pk} has not been claimed")
         baseline = runs.baseline_run(run.pk)
         return cls(
             run_id=run.pk,

@@ -40,7 +40,8 @@ def _counted(method: Callable[..., Any], index: int, delay: float | None) -> Cal
         if _sent == index:
             if delay is None:
                 _die()
-            threading.Timer(delay, _die).start()
+            else:
+                threading.Timer(delay, _die).start()
         return method(*args, **kwargs)
 
     return statement

@@ -4,6 +4,9 @@ the months the changes since the baseline touch (nightly; see ``changes``)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+
+from clickhouse_connect.driver import Client
 
 from portal.etl import changes
 from portal.etl.context import RunContext
@@ -21,18 +24,19 @@ FIRST_MONTH_SOURCES = {
 }
 
 
-def months_for(client, ctx: RunContext, *, mart: str) -> list[dt.date]:
+def months_for(client: Client, ctx: RunContext, *, mart: str) -> list[dt.date]:
     last = changes.last_month(ctx.data_as_of)
     if ctx.is_full:
         months = _month_range(_first_month(client, ctx, mart) or last, last)
     elif ctx.is_range:
+        assert ctx.month_from is not None and ctx.month_to is not None  # range runs are created with both
         months = _month_range(ctx.month_from, min(ctx.month_to, last))
     else:
         months = changes.months_to_recompute(client, ctx, mart=mart)
     return sorted(months)
 
 
-def _first_month(client, ctx: RunContext, mart: str) -> dt.date | None:
+def _first_month(client: Client, ctx: RunContext, mart: str) -> dt.date | None:
     table, column = FIRST_MONTH_SOURCES[mart]
     ((first, count),) = client.query(
         f"SELECT toStartOfMonth(min({column})), count() FROM {{db:Identifier}}.{table} "
@@ -57,5 +61,5 @@ def month_batches(months: list[dt.date]) -> list[list[dt.date]]:
     return [months[i : i + MONTHS_PER_INSERT] for i in range(0, len(months), MONTHS_PER_INSERT)]
 
 
-def format_months(months) -> list[str]:
+def format_months(months: Iterable[dt.date]) -> list[str]:
     return [month.strftime("%Y-%m") for month in sorted(months)]

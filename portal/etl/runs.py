@@ -17,6 +17,7 @@ import datetime as dt
 import os
 import socket
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -172,7 +173,7 @@ def fail(run_id: int, error: str) -> None:
 
 
 @contextmanager
-def heartbeat(run_id: int):
+def heartbeat(run_id: int) -> Iterator[None]:
     """Refresh the run's heartbeat from a background thread while a long step works."""
     stop = threading.Event()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from celery import Task, chain, shared_task
+from celery.result import AsyncResult
 from django.conf import settings
 
 from portal.core.periodic import PeriodicSchedule
@@ -62,7 +63,7 @@ def load(run_id: int, token: str) -> None:
 STEP_TASKS = (extract_crm, extract_telemetry, transform_user_metrics, transform_prosthetic_metrics, load)
 
 
-def start_chain(run_id: int):
+def start_chain(run_id: int) -> AsyncResult:
     """Queue the five steps of a recorded run; every step carries the same ownership token."""
     token = f"chain-{uuid.uuid4().hex}"
     return chain(task.si(run_id, token) for task in STEP_TASKS).apply_async()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 
 from portal.core.months import format_month
@@ -56,5 +56,5 @@ def store_pdf(name: str, content: bytes) -> None:
         default_storage.save(name, ContentFile(content))
 
 
-def open_stored_pdf(name: str):
+def open_stored_pdf(name: str) -> File:
     return default_storage.open(name, "rb")

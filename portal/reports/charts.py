@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -41,7 +42,7 @@ def bar_chart(*, chart_id: str, title: str, series: list[str], groups: list[Grou
     peak = max((bar.value for g in groups for bar in g.bars if bar.value), default=Decimal(0))
     rows, y = [], LEGEND_HEIGHT
     for group in groups:
-        bars = []
+        bars: list[dict[str, Any]] = []
         for index, bar in enumerate(group.bars):
             length = float(bar.value / peak) * plot_width if bar.value and peak else 0.0
             bars.append(
@@ -80,11 +81,11 @@ def bar_chart(*, chart_id: str, title: str, series: list[str], groups: list[Grou
     )
 
 
-def _decimal(value) -> Decimal | None:
+def _decimal(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _unit_bar(value, unit: str) -> Bar:
+def _unit_bar(value: object, unit: str) -> Bar:
     return Bar(_decimal(value), with_unit(value, unit))
 
 

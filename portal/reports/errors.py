@@ -104,7 +104,7 @@ class MonthNotProcessed(ReportError):
         self.processed_through = processed_through
 
     def message(self) -> str:
-        if self.data_as_of is None:
+        if self.processed_through is None:  # None exactly when data_as_of is
             return _("No data has been processed yet; reports appear after the first nightly update.")
         return _(
             "The report for %(month)s is not ready: data is processed through %(date)s. "
@@ -113,7 +113,7 @@ class MonthNotProcessed(ReportError):
 
     def extra(self) -> dict:
         return {
-            "processed_through": self.processed_through.isoformat() if self.data_as_of else None,
+            "processed_through": self.processed_through.isoformat() if self.processed_through else None,
             "data_as_of": self.data_as_of.isoformat() if self.data_as_of else None,
         }
 

@@ -19,7 +19,7 @@ from portal.crm.models import Prosthetic
 DASH = "—"
 
 
-def figure(value) -> str:
+def figure(value: object) -> str:
     if value is None or value == "":
         return DASH
     if isinstance(value, int):
@@ -29,11 +29,11 @@ def figure(value) -> str:
     return formats.number_format(Decimal(text), decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
-def money(value) -> str:
+def money(value: object) -> str:
     return DASH if value is None else f"{figure(value)}\u00a0₽"
 
 
-def with_unit(value, unit: str) -> str:
+def with_unit(value: object, unit: str) -> str:
     return DASH if value is None else f"{figure(value)}\u00a0{unit}"
 
 

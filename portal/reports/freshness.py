@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.dateparse import parse_datetime
 
+from portal.core.columns import column_of
 from portal.core.months import format_month, month_start, processed_through_date
 from portal.etl.models import EtlRun
 from portal.reports import marts
@@ -93,10 +95,10 @@ def latest_successful_run() -> tuple[int, dt.datetime] | None:
     return run_id, _aware_utc(data_as_of)
 
 
-def _latest_run_sql(connection) -> str:
+def _latest_run_sql(connection: BaseDatabaseWrapper) -> str:
     quote = connection.ops.quote_name
     column = {
-        name: quote(EtlRun._meta.get_field(name).column)
+        name: quote(column_of(EtlRun._meta.get_field(name)))
         for name in ("id", "status", "data_as_of", "finished_at")
     }
     return (
@@ -106,10 +108,13 @@ def _latest_run_sql(connection) -> str:
     )
 
 
-def _aware_utc(value) -> dt.datetime:
+def _aware_utc(value: dt.datetime | str) -> dt.datetime:
     """A raw cursor gives SQLite's stored UTC text or naive value; PostgreSQL's is already aware."""
     if isinstance(value, str):
-        value = parse_datetime(value)
+        parsed = parse_datetime(value)
+        if parsed is None:
+            raise ValueError(f"not a stored datetime: {value!r}")
+        value = parsed
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 

@@ -14,7 +14,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+from clickhouse_connect.driver import Client
 from django.conf import settings
 
 from portal.clickhouse.client import ClickHouseBusy, clickhouse
@@ -83,7 +85,7 @@ def _marts_client() -> Iterator:
             raise ReportsBusy() from exc
 
 
-def _rows(client, sql: str, **parameters) -> list[dict]:
+def _rows(client: Client, sql: str, **parameters: Any) -> list[dict[str, Any]]:
     parameters["db"] = settings.CLICKHOUSE_DATABASE
     rows = list(client.query(sql, parameters=parameters).named_results())
     for row in rows:
@@ -91,7 +93,7 @@ def _rows(client, sql: str, **parameters) -> list[dict]:
     return rows
 
 
-def _scalar(client, sql: str, **parameters):
+def _scalar(client: Client, sql: str, **parameters: Any) -> Any:
     parameters["db"] = settings.CLICKHOUSE_DATABASE
     return client.query(sql, parameters=parameters).result_rows[0][0]
 

@@ -73,7 +73,7 @@ def _month_dirs():
 
 def _is_current(file_name: str, version: str) -> bool:
     match = _PDF_NAME.match(file_name)
-    return bool(match) and match["version"] == version and int(match["layout"]) == PDF_LAYOUT_VERSION
+    return match is not None and match["version"] == version and int(match["layout"]) == PDF_LAYOUT_VERSION
 
 
 def _is_recent(name: str, now: dt.datetime) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,7 +35,7 @@ def warm_up() -> dict[str, float | None]:
     return {"clickhouse": _timed(_warm_clickhouse), "pdf": _timed(_warm_pdf)}
 
 
-def _timed(step) -> float | None:
+def _timed(step: Callable[[], object]) -> float | None:
     started = time.perf_counter()
     try:
         step()

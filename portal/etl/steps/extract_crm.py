@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from clickhouse_connect.driver import Client
+
 from portal.etl.context import RunContext, ch_time
 from portal.etl.session import etl_clickhouse
 from portal.etl.sources import SourceDatabase, crm
@@ -147,7 +149,7 @@ def extract_crm(ctx: RunContext) -> dict:
     }
 
 
-def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: CrmTable) -> None:
+def _extract_table(client: Client, ctx: RunContext, source: SourceDatabase, table: CrmTable) -> None:
     params = {**ctx.parameters(), **source.parameters()}
     source.make_visible()
     client.command(f"TRUNCATE TABLE {{db:Identifier}}.{table.next}", parameters=params)
@@ -192,7 +194,7 @@ def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: CrmTa
     )
 
 
-def _table_figures(client, ctx: RunContext) -> dict[str, dict]:
+def _table_figures(client: Client, ctx: RunContext) -> dict[str, dict]:
     """Per CRM table, in one query: rows read from the source (changed since the watermark), ids
     listed, rows in this run's copy, and the latest updated_at."""
     parts = []
@@ -215,14 +217,14 @@ def _table_figures(client, ctx: RunContext) -> dict[str, dict]:
     }
 
 
-def _rejected(client, ctx: RunContext) -> dict[str, int]:
+def _rejected(client: Client, ctx: RunContext) -> dict[str, int]:
     """Rows this run read and rejected, per "table.reason"."""
     rows = client.query(
         "SELECT concat(source_table, '.', reason), count() FROM {db:Identifier}.etl_crm_rejects "
         "GROUP BY 1 ORDER BY 1",
         parameters=ctx.parameters(),
     ).result_rows
-    return dict(rows)
+    return {reason: count for reason, count in rows}
 
 
 def capped_watermark(latest: dt.datetime, ctx: RunContext, *, previous: str | None) -> str:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clickhouse_connect.driver import Client
+
 from portal.etl.context import RunContext
 from portal.etl.session import etl_clickhouse
 from portal.etl.sources import SourceDatabase, telemetry
@@ -146,7 +148,9 @@ def extract_telemetry(ctx: RunContext) -> dict:
     }
 
 
-def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: TelemetryTable) -> int | None:
+def _extract_table(
+    client: Client, ctx: RunContext, source: SourceDatabase, table: TelemetryTable
+) -> int | None:
     """Copies the new rows; returns how many source rows were read (None: all, a full copy)."""
     params = {**ctx.parameters(), **source.parameters()}
     source.make_visible()
@@ -179,7 +183,7 @@ def _extract_table(client, ctx: RunContext, source: SourceDatabase, table: Telem
     return client.query(f"SELECT count() FROM ({rows})", parameters=params).result_rows[0][0]
 
 
-def _loaded_rows_by_reason(client, ctx: RunContext, table: TelemetryTable) -> dict[str, int]:
+def _loaded_rows_by_reason(client: Client, ctx: RunContext, table: TelemetryTable) -> dict[str, int]:
     """Rows this run copied, by rejection reason ('' = valid)."""
     rows = client.query(
         f"""
@@ -192,10 +196,10 @@ def _loaded_rows_by_reason(client, ctx: RunContext, table: TelemetryTable) -> di
         GROUP BY reason ORDER BY reason""",
         parameters=ctx.parameters(),
     ).result_rows
-    return dict(rows)
+    return {reason: count for reason, count in rows}
 
 
-def _watermark(client, ctx: RunContext, table: TelemetryTable) -> str:
+def _watermark(client: Client, ctx: RunContext, table: TelemetryTable) -> str:
     latest = client.query(
         f"SELECT max(received_at) FROM {{db:Identifier}}.{table.target}", parameters=ctx.parameters()
     ).result_rows[0][0]

@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from clickhouse_connect.driver import Client
+
 from portal.clickhouse.publication import LOADS_TABLE, RESERVED, live_rows
 from portal.clickhouse.schema import local_table, on_cluster
 from portal.etl.context import RunContext
@@ -63,7 +65,7 @@ def load(ctx: RunContext) -> dict:
     return {"read": written, "written": written, "load_id": load_id, "marts": marts}
 
 
-def reserve_load_id(client, ctx: RunContext) -> int:
+def reserve_load_id(client: Client, ctx: RunContext) -> int:
     params = ctx.parameters()
     latest = client.query(f"SELECT max(load_id) FROM {{db:Identifier}}.{LOADS_TABLE}", parameters=params)
     load_id = int(latest.result_rows[0][0]) + 1
@@ -111,7 +113,7 @@ def copy_months(ctx: RunContext, *, load_id: int, mart: str, stage: str, months:
     }
 
 
-def stage_columns(client, ctx: RunContext, stage: str) -> list[str]:
+def stage_columns(client: Client, ctx: RunContext, stage: str) -> list[str]:
     """The mart's ordinary columns, in order (the staging copy has exactly these)."""
     rows = client.query(
         "SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String} "
@@ -121,7 +123,7 @@ def stage_columns(client, ctx: RunContext, stage: str) -> list[str]:
     return [quoted_identifier(name) for (name,) in rows]
 
 
-def publish(client, ctx: RunContext, *, load_id: int, months: list[tuple[str, dt.date]]) -> None:
+def publish(client: Client, ctx: RunContext, *, load_id: int, months: list[tuple[str, dt.date]]) -> None:
     """One INSERT, one part: readers see all of these months switch at once, or none."""
     if months:
         client.insert(
@@ -131,7 +133,7 @@ def publish(client, ctx: RunContext, *, load_id: int, months: list[tuple[str, dt
         )
 
 
-def remove_invisible_rows(client, ctx: RunContext, *, mart: str) -> int:
+def remove_invisible_rows(client: Client, ctx: RunContext, *, mart: str) -> int:
     """Queue the deletion of rows no reader sees any more; returns how many there are.
 
     An asynchronous mutation: readers do not depend on it, so the load does not wait for it (a
@@ -160,7 +162,7 @@ def remove_invisible_rows(client, ctx: RunContext, *, mart: str) -> int:
     return hidden
 
 
-def commit_crm_copy(client, ctx: RunContext) -> None:
+def commit_crm_copy(client: Client, ctx: RunContext) -> None:
     """etl_<table> := etl_<table>_next, each table in one atomic rename (``EXCHANGE TABLES``; a part
     swap could leave both copies' rows behind when killed). The old copy lands in ``_next``, which
     the next extract empties first. ``etl_crm_commits`` records each exchange, so a retried load

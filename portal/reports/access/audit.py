@@ -5,9 +5,14 @@ succeeded."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from portal.reports.access.gate import ReportGrant
 from portal.reports.models import ReportAccessLog
+
+if TYPE_CHECKING:
+    # The AUTH_USER_MODEL, as django-stubs resolves get_user_model().
+    from django.contrib.auth.models import User
 
 
 class Resource:
@@ -22,7 +27,12 @@ class Channel:
 
 
 def record_read(
-    *, grant: ReportGrant, reader, resource: str, channel: str, month: dt.date | None = None
+    *,
+    grant: ReportGrant,
+    reader: User,
+    resource: str,
+    channel: str,
+    month: dt.date | None = None,
 ) -> None:
     if not grant.audited:
         return

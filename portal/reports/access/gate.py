@@ -10,10 +10,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from portal.accounts.selectors import is_support_staff, linked_crm_user_id
 from portal.crm.models import User as CrmUser
 from portal.reports.errors import AccountNotLinked, InvalidUserRef, ReportNotFound
+
+if TYPE_CHECKING:
+    # The AUTH_USER_MODEL, as django-stubs resolves get_user_model().
+    from django.contrib.auth.models import AnonymousUser, User
 
 ME = "me"
 
@@ -24,7 +29,7 @@ class ReportGrant:
     audited: bool  # True for staff reading a customer's report: each read goes to the audit log
 
 
-def resolve_report_owner(user, user_ref: str) -> ReportGrant:
+def resolve_report_owner(user: User | AnonymousUser, user_ref: str) -> ReportGrant:
     """The grant for ``user`` to read the reports addressed by ``user_ref`` (an id or ``me``)."""
     own_id = linked_crm_user_id(user)
     if user_ref == ME:

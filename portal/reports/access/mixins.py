@@ -8,27 +8,43 @@ message and status.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any, TypeVar
+
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponseBase
 from django.template.response import TemplateResponse
+from django.views import View
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from portal.core.months import parse_month
 from portal.reports.access.audit import Channel, record_read
 from portal.reports.access.gate import resolve_report_owner
 from portal.reports.errors import ReportError, ReportsBusy
 
+_Response = TypeVar("_Response", bound=HttpResponseBase)
+
 
 class _ReportAccess:
     resource: str  # an ``audit.Resource`` value
     channel: str
 
-    def resolve_access(self, request, kwargs) -> None:
+    def resolve_access(self, request: HttpRequest | Request, kwargs: dict[str, Any]) -> None:
         self.grant = resolve_report_owner(request.user, kwargs["user_ref"])
         self.report_month = parse_month(kwargs["month"]) if "month" in kwargs else None
 
-    def record_if_read(self, request, response) -> None:
+    @property
+    def requested_month(self) -> dt.date:
+        """The month in a month view's URL, parsed by ``resolve_access`` before the handler runs."""
+        assert self.report_month is not None
+        return self.report_month
+
+    def record_if_read(self, request: HttpRequest | Request, response: HttpResponseBase) -> None:
         grant = getattr(self, "grant", None)
-        if grant is not None and response.status_code < 400:
+        # A grant is only ever resolved for a signed-in user; the check tells the type checker so.
+        if grant is not None and response.status_code < 400 and request.user.is_authenticated:
             record_read(
                 grant=grant,
                 reader=request.user,
@@ -38,44 +54,44 @@ class _ReportAccess:
             )
 
 
-def _retry_after(response, exc: ReportError):
+def _retry_after(response: _Response, exc: ReportError) -> _Response:
     if isinstance(exc, ReportsBusy):
         response["Retry-After"] = str(exc.retry_after_seconds)
     return response
 
 
-class ReportAPIAccessMixin(_ReportAccess):
+class ReportAPIAccessMixin(_ReportAccess, APIView):
     """For DRF ``APIView`` subclasses: authentication (401), then the gate, then the handler."""
 
     channel = Channel.API
 
-    def get_authenticate_header(self, request):
+    def get_authenticate_header(self, request: Request) -> str:
         # Session authentication names no scheme, and DRF then turns "not signed in" into 403.
         return super().get_authenticate_header(request) or 'Session realm="BionicPRO reports"'
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self.resolve_access(request, kwargs)
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ReportError):
             body = {"detail": exc.message(), "code": exc.code, **exc.extra()}
             return _retry_after(Response(body, status=exc.status), exc)
         return super().handle_exception(exc)
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         self.record_if_read(request, response)
         return response
 
 
-class ReportPageAccessMixin(_ReportAccess):
+class ReportPageAccessMixin(_ReportAccess, View):
     """For Django views: sign-in redirect, then the gate, then the handler."""
 
     channel = Channel.PAGE
     error_template = "reports/error.html"
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         try:
@@ -88,7 +104,7 @@ class ReportPageAccessMixin(_ReportAccess):
         self.record_if_read(request, response)
         return response
 
-    def error_page(self, request, exc: ReportError):
+    def error_page(self, request: HttpRequest, exc: ReportError) -> TemplateResponse:
         context = {"error": exc, "message": exc.message(), "status": exc.status}
         response = TemplateResponse(request, self.error_template, context, status=exc.status)
         return _retry_after(response, exc)

@@ -71,7 +71,7 @@ class MonthReportView(ReportAPIAccessMixin, APIView):
         responses={200: MonthReportSerializer, **MONTH_ERRORS},
     )
     def get(self, request, user_ref, month):
-        return Response(month_report(crm_user_id=self.grant.crm_user_id, month=self.report_month))
+        return Response(month_report(crm_user_id=self.grant.crm_user_id, month=self.requested_month))
 
 
 class MonthPdfView(ReportAPIAccessMixin, APIView):
@@ -91,5 +91,7 @@ class MonthPdfView(ReportAPIAccessMixin, APIView):
     )
     def get(self, request, user_ref, month):
         return month_pdf_response(
-            crm_user_id=self.grant.crm_user_id, month=self.report_month, language=translation.get_language()
+            crm_user_id=self.grant.crm_user_id,
+            month=self.requested_month,
+            language=translation.get_language(),
         )

@@ -61,7 +61,7 @@ class MonthPage(ReportPageAccessMixin, View):
     resource = Resource.MONTH
 
     def get(self, request, user_ref, month):
-        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.report_month)
+        report = month_report(crm_user_id=self.grant.crm_user_id, month=self.requested_month)
         context = {**month_page_context(report), "user_ref": user_ref, "viewing_other": self.grant.audited}
         return TemplateResponse(request, "reports/month_detail.html", context)
 
@@ -71,5 +71,7 @@ class MonthPdfPage(ReportPageAccessMixin, View):
 
     def get(self, request, user_ref, month):
         return month_pdf_response(
-            crm_user_id=self.grant.crm_user_id, month=self.report_month, language=translation.get_language()
+            crm_user_id=self.grant.crm_user_id,
+            month=self.requested_month,
+            language=translation.get_language(),
         )

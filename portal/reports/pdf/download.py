@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 from portal.core.months import format_month
@@ -28,7 +28,7 @@ def pdf_filename(month: dt.date) -> str:
     return f"bionicpro-report-{format_month(month)}.pdf"
 
 
-def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str) -> HttpResponse:
+def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str) -> HttpResponseBase:
     freshness = current_freshness()
     freshness.check_covers(month)
     name = report_cache.pdf_storage_name(
@@ -44,7 +44,7 @@ def month_pdf_response(*, crm_user_id: int, month: dt.date, language: str) -> Ht
     return _stored_pdf_response(name, filename)
 
 
-def _stored_pdf_response(name: str, filename: str) -> HttpResponse:
+def _stored_pdf_response(name: str, filename: str) -> HttpResponseBase:
     prefix = settings.REPORTS_X_ACCEL_REDIRECT_PREFIX
     if prefix:
         response = HttpResponse(content_type=PDF_CONTENT_TYPE)
@@ -54,7 +54,7 @@ def _stored_pdf_response(name: str, filename: str) -> HttpResponse:
     return _private(FileResponse(stored, content_type=PDF_CONTENT_TYPE), filename)
 
 
-def _private(response: HttpResponse, filename: str) -> HttpResponse:
+def _private(response: HttpResponseBase, filename: str) -> HttpResponseBase:
     """An attachment that only the signed-in browser may keep: shared caches must not store it."""
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     patch_cache_control(response, private=True)

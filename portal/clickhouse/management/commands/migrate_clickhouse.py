@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from portal.clickhouse.client import clickhouse
-from portal.clickhouse.schema import apply_migrations, planned_migrations
+from portal.clickhouse.schema import Migration, apply_migrations, planned_migrations
 
 
 class Command(BaseCommand):
@@ -34,14 +34,14 @@ class Command(BaseCommand):
         if not applied:
             self.stdout.write("ClickHouse schema is up to date.")
 
-    def _check(self, pending) -> None:
+    def _check(self, pending: list[Migration]) -> None:
         if pending:
             names = ", ".join(migration.name for migration in pending)
             self.stderr.write(f"{len(pending)} ClickHouse migration(s) pending: {names}")
             raise SystemExit(1)
         self.stdout.write("ClickHouse schema is up to date.")
 
-    def _print_plan(self, pending, database, cluster):
+    def _print_plan(self, pending: list[Migration], database: str, cluster: str) -> None:
         if not pending:
             self.stdout.write("ClickHouse schema is up to date.")
             return

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
@@ -61,7 +63,8 @@ class Command(BaseCommand):
             month_to=month_to,
             data_as_of=as_of,
         )
-        console = Console(file=self.stdout, force_terminal=None)
+        # OutputWrapper is a text file, though typed as a TextIOBase, not the typing.IO rich asks for.
+        console = Console(file=cast(IO[str], self.stdout), force_terminal=None)
         try:
             with _progress(console) as progress:
                 pipeline.run_all(run.pk, token=f"command-{uuid.uuid4().hex}", on_step=_reporter(progress))
@@ -88,7 +91,7 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def _reporter(progress: Progress):
+def _reporter(progress: Progress) -> Callable[[str, dict[str, Any] | None], None]:
     tasks = {
         step: progress.add_task(title, total=1, figures="", start=False)
         for step, title in pipeline.STEP_TITLES.items()
