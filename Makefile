@@ -30,6 +30,8 @@ seed: migrate
 # portal with a Celery worker and beat. Ctrl-C stops both.
 # run_etl builds the marts now (a full build the first time, then what changed), so the portal has
 # reports right away; the nightly beat schedule bionicpro_etl_daily comes from setup_periodic_tasks.
+# That first run closes last month: the worker then writes its report e-mails, one file each, under
+# var/mail/ (no mail server needed; set EMAIL_URL to send them for real).
 demo: seed
 	$(MANAGE) run_etl
 	$(MANAGE) collectstatic --noinput --verbosity 0

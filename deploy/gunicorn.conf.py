@@ -25,8 +25,9 @@ preload_app = True
 # seconds under load, which alone put the p99 over a second.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
-# The web port is not published: only nginx reaches it, so its X-Forwarded-* headers are trusted.
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "*")
+# X-Forwarded-Proto sets the request's scheme only from these peers: nginx's fixed address in
+# docker-compose (gunicorn's own default, 127.0.0.1, otherwise). Never "*": the port may be reachable.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
 # No query strings in the access log: nothing sensitive is ever logged.

@@ -9,6 +9,7 @@ filesystem broker for Celery, all under ``DATA_DIR``. Production sets the variab
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,12 +20,24 @@ DATA_DIR = Path(env("DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The embedded default key is for a local demo only; production must set DJANGO_SECRET_KEY.
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-demo-key-change-me-" + "x" * 20)
+# Local development (`make demo`, `make test`, a developer's runserver) is the default and runs over
+# plain http. Every other deployment sets PORTAL_LOCAL_DEVELOPMENT=false (docker-compose does):
+# cookies are then Secure, HSTS is on, and the secrets below must come from the environment.
+LOCAL_DEVELOPMENT = env.bool("PORTAL_LOCAL_DEVELOPMENT", default=True)
+# The embedded key is committed, so it signs nothing outside local development: there a missing
+# DJANGO_SECRET_KEY stops the start (and `check --deploy` flags the key; portal/core/checks.py).
+LOCAL_DEVELOPMENT_SECRET_KEY = "insecure-local-demo-key-change-me-" + "x" * 20
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not LOCAL_DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Outside local development (PORTAL_LOCAL_DEVELOPMENT=false) "
+            "the portal needs its own secret key: set DJANGO_SECRET_KEY to a long random string "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    SECRET_KEY = LOCAL_DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-# Local development runs over plain http; everywhere else cookies are Secure.
-LOCAL_DEVELOPMENT = env.bool("PORTAL_LOCAL_DEVELOPMENT", default=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -49,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* count only from PORTAL_TRUSTED_PROXIES (the client address, https).
+    "portal.core.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,6 +197,41 @@ REPORTS_X_ACCEL_REDIRECT_PREFIX = env("REPORTS_X_ACCEL_REDIRECT_PREFIX", default
 # Seconds a report request waits for the embedded chDB lock (held by the ETL) before answering 503.
 REPORTS_CLICKHOUSE_WAIT = env.float("REPORTS_CLICKHOUSE_WAIT", default=5.0)
 
+# --- E-mail: the monthly report delivery (portal/reports/delivery) -------------------------------
+# EMAIL_URL (django-environ: smtp://user:pass@host:25, submission://...:587 for STARTTLS,
+# smtp+ssl://...:465) picks the mail server; without it e-mails are written as files under
+# DATA_DIR/mail (Django's file backend), so the demo shows them without a mail server.
+if env("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+    EMAIL_PORT = _email["EMAIL_PORT"] or 25
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BionicPRO <reports@bionicpro.example>")
+# Absolute address of the portal for links in e-mails (unsubscribe, settings, the PDF link).
+PORTAL_PUBLIC_URL = env("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Monthly report e-mails: off switch for the whole portal, sending pace per worker, and the size
+# above which the PDF is linked (through the portal's sign-in and access gate) instead of attached.
+REPORT_DELIVERY_ENABLED = env.bool("REPORT_DELIVERY_ENABLED", default=True)
+REPORT_DELIVERY_PER_MINUTE = env.int("REPORT_DELIVERY_PER_MINUTE", default=600)
+REPORT_DELIVERY_MAX_ATTACHMENT_BYTES = env.int(
+    "REPORT_DELIVERY_MAX_ATTACHMENT_BYTES", default=5 * 1024 * 1024
+)
+# A temporary SMTP failure (4xx, no connection) is retried after 1x, 2x, 4x ... this many seconds.
+REPORT_DELIVERY_RETRY_SECONDS = env.int("REPORT_DELIVERY_RETRY_SECONDS", default=60)
+REPORT_DELIVERY_MAX_RETRIES = env.int("REPORT_DELIVERY_MAX_RETRIES", default=6)
+# An e-mail claimed by a worker that has not finished after this many seconds counts as abandoned.
+REPORT_DELIVERY_STALE_AFTER_SECONDS = env.int("REPORT_DELIVERY_STALE_AFTER_SECONDS", default=600)
+# How long the signed PDF link in an e-mail stays valid.
+REPORT_DELIVERY_LINK_DAYS = env.int("REPORT_DELIVERY_LINK_DAYS", default=90)
+
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -189,6 +239,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The local password form (no OIDC): failed attempts allowed per account and per client address
+# within a window of PORTAL_LOGIN_LOCKOUT_SECONDS, counted in CACHES["default"]; then 429.
+PORTAL_LOGIN_FAILURES_PER_ACCOUNT = env.int("PORTAL_LOGIN_FAILURES_PER_ACCOUNT", default=5)
+PORTAL_LOGIN_FAILURES_PER_ADDRESS = env.int("PORTAL_LOGIN_FAILURES_PER_ADDRESS", default=20)
+PORTAL_LOGIN_LOCKOUT_SECONDS = env.int("PORTAL_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/reports/"
 LOGOUT_REDIRECT_URL = "/"
@@ -251,8 +306,17 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not LOCAL_D
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if LOCAL_DEVELOPMENT else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL_DEVELOPMENT
 SECURE_HSTS_PRELOAD = not LOCAL_DEVELOPMENT
+# Addresses (CIDR) of the reverse proxy in front of the portal (nginx's fixed address in
+# docker-compose). Only requests from these keep their X-Forwarded-* headers (portal/core/proxy.py).
+PORTAL_TRUSTED_PROXIES = env.list("PORTAL_TRUSTED_PROXIES", default=[])
 # Behind a TLS-terminating proxy (nginx) that sets X-Forwarded-Proto; never trust it without one.
+# X-Forwarded-Host stays unused (USE_X_FORWARDED_HOST off): nginx passes the Host header as it came.
 if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    if not PORTAL_TRUSTED_PROXIES:
+        raise ImproperlyConfigured(
+            "DJANGO_BEHIND_TLS_PROXY needs PORTAL_TRUSTED_PROXIES: the address (CIDR) of the proxy "
+            "whose X-Forwarded-Proto the portal may believe."
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = env(
     "PORTAL_CONTENT_SECURITY_POLICY",
@@ -260,6 +324,9 @@ CONTENT_SECURITY_POLICY = env(
     "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
     "form-action 'self'",
 )
+
+# The debug error page masks the credentials in every connection URL (broker, cache, ClickHouse).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.core.debug.CredentialsSafeExceptionReporterFilter"
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -270,6 +337,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # One error shape for every API error: {"detail", "code", ...extra}.
+    "EXCEPTION_HANDLER": "portal.core.api.exception_handler.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -24,3 +24,6 @@ for _alias, _db in DATABASES.items():
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Report e-mails: the ETL tests and most others must not send; delivery tests turn it on.
+REPORT_DELIVERY_ENABLED = False

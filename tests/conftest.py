@@ -9,4 +9,7 @@ pytest_plugins = [
     "tests.support.etl",
     "tests.support.reports",
     "tests.support.e2e",
+    "tests.support.s3",
+    "tests.support.smtp",
+    "tests.support.delivery",
 ]

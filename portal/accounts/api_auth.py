@@ -4,6 +4,7 @@ endpoint by mozilla-django-oidc and mapped by the portal's backend exactly like 
 import logging
 
 import requests
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from mozilla_django_oidc.contrib.drf import OIDCAuthentication, get_oidc_backend
 from rest_framework import exceptions, status
@@ -15,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 class ProviderUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The identity provider cannot check the token right now."
+    default_detail = _("The identity provider cannot check the token right now.")
     default_code = "provider_unavailable"
 
 
@@ -43,7 +44,7 @@ class BearerTokenAuthentication(OIDCAuthentication):
         except requests.HTTPError as exc:
             answer = getattr(exc.response, "status_code", None)
             if answer in (400, 401, 403):
-                raise exceptions.AuthenticationFailed("The access token was refused.") from exc
+                raise exceptions.AuthenticationFailed(_("The access token was refused.")) from exc
             logger.warning("Bearer token check failed at the provider: HTTP %s", answer)
             raise ProviderUnavailable() from exc
         except requests.RequestException as exc:

@@ -23,12 +23,15 @@ if TYPE_CHECKING:
 
 PORTAL_ROLES = (ROLE_CUSTOMER, ROLE_SUPPORT, ROLE_ADMINISTRATOR)
 
-# Support staff read and correct CRM data and read telemetry, ETL runs and the access log.
+# Support staff read and correct CRM data and read telemetry, ETL runs, the access log and the
+# monthly e-mails (re-sending one is an admin action on the e-mail).
 SUPPORT_PERMISSIONS = {
     "crm": ("view", "change"),
     "telemetry": ("view",),
     "etl.etlrun": ("view",),
     "reports.reportaccesslog": ("view",),
+    "reports.monthlyemail": ("view",),
+    "reports.deliverypreference": ("view",),
 }
 
 

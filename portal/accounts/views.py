@@ -6,6 +6,7 @@ off); without it (the embedded demo) it is Django's username/password form.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,15 +14,19 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from portal.accounts import throttle
 from portal.accounts.backend import INVALID_RESPONSE, OIDC_BACKEND, PROVIDER_UNAVAILABLE, SIGN_IN_ERROR
 from portal.accounts.provider import ProviderUnavailable, oidc_configured, oidc_setting
 from portal.accounts.selectors import is_support_staff, linked_crm_user_id
@@ -41,8 +46,39 @@ def safe_next_url(request: HttpRequest) -> str | None:
 
 
 class PasswordLoginView(auth_views.LoginView):
+    """Django's password form with a rate limit on failed attempts (``throttle``)."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if throttle.is_locked_out(request, self._username()):
+            return self._locked_out()
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        if self._username() and form.has_error(NON_FIELD_ERRORS):  # wrong password, inactive user
+            throttle.record_failure(self.request, self._username())
+        return super().form_invalid(form)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        throttle.clear_account(self.request, self._username())
+        return super().form_valid(form)
+
+    def _username(self) -> str:
+        return self.request.POST.get("username", "")
+
+    def _locked_out(self) -> HttpResponse:
+        seconds = throttle.seconds_left_in_window()
+        minutes = math.ceil(seconds / 60)
+        context = self.get_context_data(
+            form=self.get_form_class()(self.request, initial={"username": self._username()}),
+            locked_out=_("Too many failed sign-in attempts. Please try again in %(minutes)s min.")
+            % {"minutes": minutes},
+        )
+        response = self.render_to_response(context, status=429)
+        response["Retry-After"] = str(seconds)
+        return response
 
 
 @never_cache

@@ -9,3 +9,6 @@ class CoreConfig(AppConfig):
     name = "portal.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from portal.core import checks  # noqa: F401 (registers the deploy checks)

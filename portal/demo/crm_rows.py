@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from portal.core.months import add_months, month_of
 from portal.demo import vocabulary as words
 from portal.demo.config import BRIEF_TICKETS, DEMO_EMAIL_DOMAIN, UTC, DemoConfig
 from portal.demo.rows import PaymentRow, ProstheticRow, SubscriptionRow, SupportTicketRow, UserRow
@@ -114,8 +115,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     """The billing day ``months`` later; days past the 28th bill on the 28th of later months."""
     if months == 0:
         return day
-    month_index = day.month - 1 + months
-    return dt.date(day.year + month_index // 12, month_index % 12 + 1, min(day.day, 28))
+    return add_months(month_of(day), months).replace(day=min(day.day, 28))
 
 
 class CrmBuilder:

@@ -24,6 +24,7 @@ import datetime as dt
 
 from clickhouse_connect.driver import Client
 
+from portal.core.months import last_month_before, month_of, month_range
 from portal.etl.context import RunContext
 from portal.etl.expressions import months_between
 
@@ -71,12 +72,7 @@ def data_as_of_months(ctx: RunContext) -> set[dt.date]:
     low, high = sorted((ctx.baseline_data_as_of, ctx.data_as_of))
     if low == high:
         return set()
-    months = set()
-    month = dt.date(low.year, low.month, 1)
-    while dt.datetime(month.year, month.month, 1, tzinfo=dt.UTC) < high:
-        months.add(month)
-        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return months
+    return set(month_range(month_of(low.astimezone(dt.UTC)), last_month_before(high)))
 
 
 def crm_months(client: Client, ctx: RunContext, tables: tuple[str, ...]) -> set[dt.date]:
@@ -146,13 +142,7 @@ def months_to_recompute(client: Client, ctx: RunContext, *, mart: str) -> set[dt
         months = crm_months(client, ctx, USER_MART_SOURCES)
     else:
         months = crm_months(client, ctx, PROSTHETIC_MART_SOURCES) | telemetry_months(client, ctx)
-    last = last_month(ctx.data_as_of)
+    last = last_month_before(ctx.data_as_of)
     # Months past the last one are kept only from rule 1: when data_as_of moved back (a backfill
     # with an earlier --as-of), rebuilding them empty drops the rows that no longer belong.
     return {m for m in months if m <= last} | data_as_of_months(ctx)
-
-
-def last_month(data_as_of: dt.datetime) -> dt.date:
-    """The last month that began before data_as_of."""
-    moment = data_as_of.astimezone(dt.UTC) - dt.timedelta(microseconds=1)
-    return dt.date(moment.year, moment.month, 1)

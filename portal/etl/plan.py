@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from clickhouse_connect.driver import Client
 
+from portal.core.months import format_month, last_month_before, month_range
 from portal.etl import changes
 from portal.etl.context import RunContext
 
@@ -25,12 +26,12 @@ FIRST_MONTH_SOURCES = {
 
 
 def months_for(client: Client, ctx: RunContext, *, mart: str) -> list[dt.date]:
-    last = changes.last_month(ctx.data_as_of)
+    last = last_month_before(ctx.data_as_of)
     if ctx.is_full:
-        months = _month_range(_first_month(client, ctx, mart) or last, last)
+        months = set(month_range(_first_month(client, ctx, mart) or last, last))
     elif ctx.is_range:
         assert ctx.month_from is not None and ctx.month_to is not None  # range runs are created with both
-        months = _month_range(ctx.month_from, min(ctx.month_to, last))
+        months = set(month_range(ctx.month_from, min(ctx.month_to, last)))
     else:
         months = changes.months_to_recompute(client, ctx, mart=mart)
     return sorted(months)
@@ -46,15 +47,6 @@ def _first_month(client: Client, ctx: RunContext, mart: str) -> dt.date | None:
     return first if count else None
 
 
-def _month_range(first: dt.date, last: dt.date) -> set[dt.date]:
-    months = set()
-    month = first
-    while month <= last:
-        months.add(month)
-        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return months
-
-
 def month_batches(months: list[dt.date]) -> list[list[dt.date]]:
     """The sorted months in consecutive batches of at most ``MONTHS_PER_INSERT``."""
     months = sorted(months)
@@ -62,4 +54,4 @@ def month_batches(months: list[dt.date]) -> list[list[dt.date]]:
 
 
 def format_months(months: Iterable[dt.date]) -> list[str]:
-    return [month.strftime("%Y-%m") for month in sorted(months)]
+    return [format_month(month) for month in sorted(months)]

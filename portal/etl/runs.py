@@ -14,8 +14,6 @@ whose mart rows the run rebuilt (both marts), set when the run succeeds.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +22,9 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from portal.core.processes import this_worker, worker_is_gone
 from portal.etl.models import EtlRun
+from portal.etl.signals import run_succeeded
 
 HEARTBEAT_SECONDS = 30
 Status = EtlRun.Status
@@ -36,10 +36,6 @@ class EtlAlreadyRunning(RuntimeError):
 
 class EtlRunNotRunnable(RuntimeError):
     """The run already finished, failed or belongs to another worker."""
-
-
-def this_worker() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def start_of_utc_day(now: dt.datetime | None = None) -> dt.datetime:
@@ -130,20 +126,9 @@ def _abandoned_reason(run: EtlRun) -> str | None:
     stale_after = dt.timedelta(seconds=settings.ETL_STALE_AFTER_SECONDS)
     if run.heartbeat_at is None or timezone.now() - run.heartbeat_at > stale_after:
         return f"no heartbeat since {run.heartbeat_at or run.started_at}"
-    host, _, pid = run.worker.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and not _process_exists(int(pid)):
+    if worker_is_gone(run.worker):
         return f"its process {run.worker} is gone"
     return None
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def record_step(run_id: int, step: str, stats: dict) -> None:
@@ -164,6 +149,8 @@ def finish(run_id: int, *, months: list[str], watermarks: dict) -> None:
         watermarks=watermarks,
         heartbeat_at=timezone.now(),
     )
+    # Receivers (report delivery) hear of the run only once its success is committed.
+    transaction.on_commit(lambda: run_succeeded.send(sender=EtlRun, run_id=run_id))
 
 
 def fail(run_id: int, error: str) -> None:

@@ -7,15 +7,18 @@ Decimals are strings with the mart's exact number of decimals (``"4990.00"``); a
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-HEALTH_STATUSES = ("healthy", "warning", "critical")
+from portal.clickhouse.marts import PROSTHETIC_MONTHLY
+from portal.core.months import format_month
+
+HEALTH_STATUSES = PROSTHETIC_MONTHLY.column("health_status").values
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-03"})
+@extend_schema_field({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$", "example": "2025-03"})
 class MonthField(serializers.Field):
     """A month as ``YYYY-MM``."""
 
     def to_representation(self, value):
-        return value.strftime("%Y-%m")
+        return format_month(value)
 
 
 class UserMonthSerializer(serializers.Serializer):
@@ -73,13 +76,3 @@ class MonthListSerializer(serializers.Serializer):
         allow_null=True, help_text="Last day included in the processed data; later months answer 409."
     )
     months = UserMonthSerializer(many=True)
-
-
-class ReportErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
-class MonthNotProcessedSerializer(ReportErrorSerializer):
-    processed_through = serializers.DateField(allow_null=True)
-    data_as_of = serializers.DateTimeField(allow_null=True)

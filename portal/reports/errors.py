@@ -1,35 +1,37 @@
-"""What can go wrong when someone asks for a report, as exceptions the API and the pages both map.
+"""What can go wrong when someone asks for a report: domain errors (``portal.core.exceptions``)
+that the API's exception handler and the pages both answer.
 
 Each carries a translatable message and a stable machine-readable ``code``; the API answers
-``{"detail": message, "code": code, ...extra}`` and the pages render the same message.
+``{"detail": message, "code": code, ...extra}`` and the pages render the same message. A malformed
+month is ``InvalidMonth`` from ``portal.core.months``, importable from here too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils.translation import gettext as _
 
+from portal.core.exceptions import DomainError
+from portal.core.months import InvalidMonth, MonthOutOfRange, format_month
 
-class ReportError(Exception):
-    status = 400
-    code = "report_error"
+__all__ = [
+    "AccountNotLinked",
+    "InvalidMonth",
+    "InvalidMonthRange",
+    "InvalidUserRef",
+    "MonthNotProcessed",
+    "MonthOutOfRange",
+    "NoReportForMonth",
+    "ReportError",
+    "ReportNotFound",
+    "ReportsBusy",
+]
 
-    def message(self) -> str:
-        raise NotImplementedError
 
-    def extra(self) -> dict:
-        return {}
-
-
-class InvalidMonth(ReportError):
-    code = "invalid_month"
-
-    def __init__(self, value: str):
-        self.value = value
-
-    def message(self) -> str:
-        return _("“%(value)s” is not a month: use YYYY-MM, for example 2025-03.") % {"value": self.value}
+class ReportError(DomainError):
+    """An error about reading a report."""
 
 
 class InvalidMonthRange(ReportError):
@@ -84,12 +86,12 @@ class NoReportForMonth(ReportError):
         if self.first_month is None:
             return _("There are no reports for this customer yet.")
         return _("There is no report for %(month)s: reports start with %(first)s.") % {
-            "month": self.month.strftime("%Y-%m"),
-            "first": self.first_month.strftime("%Y-%m"),
+            "month": format_month(self.month),
+            "first": format_month(self.first_month),
         }
 
-    def extra(self) -> dict:
-        return {"first_month": self.first_month.strftime("%Y-%m") if self.first_month else None}
+    def extra(self) -> dict[str, Any]:
+        return {"first_month": format_month(self.first_month) if self.first_month else None}
 
 
 class MonthNotProcessed(ReportError):
@@ -109,9 +111,9 @@ class MonthNotProcessed(ReportError):
         return _(
             "The report for %(month)s is not ready: data is processed through %(date)s. "
             "Reports are updated every night."
-        ) % {"month": self.month.strftime("%Y-%m"), "date": self.processed_through.isoformat()}
+        ) % {"month": format_month(self.month), "date": self.processed_through.isoformat()}
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return {
             "processed_through": self.processed_through.isoformat() if self.processed_through else None,
             "data_as_of": self.data_as_of.isoformat() if self.data_as_of else None,
@@ -127,3 +129,6 @@ class ReportsBusy(ReportError):
 
     def message(self) -> str:
         return _("Reports are being updated right now. Please try again in a minute.")
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}

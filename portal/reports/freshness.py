@@ -27,7 +27,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.dateparse import parse_datetime
 
 from portal.core.columns import column_of
-from portal.core.months import format_month, month_start, processed_through_date
+from portal.core.months import FIRST_MONTH, format_month, month_start, processed_through_date
 from portal.etl.models import EtlRun
 from portal.reports import marts
 from portal.reports.errors import MonthNotProcessed
@@ -60,7 +60,7 @@ class Freshness:
 
     def list_version(self) -> str:
         if self.latest_run_id is None:
-            return self.month_version(dt.date(1970, 1, 1))
+            return self.month_version(FIRST_MONTH)
         return f"etl{self.latest_run_id}"
 
 

@@ -21,46 +21,39 @@ from django.conf import settings
 
 from portal.clickhouse.client import ClickHouseBusy, clickhouse
 from portal.clickhouse.publication import live_rows
+from portal.clickhouse.marts import PROSTHETIC_MONTHLY, USER_MONTHLY
+from portal.core.months import FIRST_MONTH, LAST_MONTH
 from portal.reports.errors import ReportsBusy
 
-USER_COLUMNS = (
-    "user_id, month, total_payments, successful_payments, failed_payments_count, "
-    "active_subscriptions_count, subscription_cost_total, tickets_opened, tickets_resolved, data_as_of"
-)
-PROSTHETIC_COLUMNS = (
-    "user_id, prosthetic_id, month, serial_number, model, limb, power_on_count, total_active_hours, "
-    "avg_discharge_rate_active, avg_charge_rate, avg_battery_temperature_c, charge_cycles, error_count, "
-    "critical_error_count, downtime_minutes, uptime_pct, health_status, data_as_of"
-)
+# Every column, in the declared order: the report serializers pick what they show.
+USER_COLUMNS = ", ".join(USER_MONTHLY.column_names)
+PROSTHETIC_COLUMNS = ", ".join(PROSTHETIC_MONTHLY.column_names)
 
 USER_MONTHS_SQL = f"""
 SELECT {USER_COLUMNS}
-FROM {{db:Identifier}}.report_user_monthly_metrics
+FROM {{db:Identifier}}.{USER_MONTHLY.table}
 WHERE user_id = {{user_id:UInt64}} AND month >= {{month_from:Date}} AND month <= {{month_to:Date}}
-    AND {live_rows("report_user_monthly_metrics")}
+    AND {live_rows(USER_MONTHLY.table)}
 ORDER BY month
 """  # noqa: S608 (placeholders are bound by the driver)
 
 PROSTHETIC_MONTH_SQL = f"""
 SELECT {PROSTHETIC_COLUMNS}
-FROM {{db:Identifier}}.report_prosthetic_monthly_metrics
+FROM {{db:Identifier}}.{PROSTHETIC_MONTHLY.table}
 WHERE user_id = {{user_id:UInt64}} AND month = {{month:Date}}
-    AND {live_rows("report_prosthetic_monthly_metrics")}
+    AND {live_rows(PROSTHETIC_MONTHLY.table)}
 ORDER BY prosthetic_id
 """  # noqa: S608 (placeholders are bound by the driver)
 
 FIRST_MONTH_SQL = f"""
-SELECT minOrNull(month) FROM {{db:Identifier}}.report_user_monthly_metrics
-WHERE user_id = {{user_id:UInt64}} AND {live_rows("report_user_monthly_metrics")}
+SELECT minOrNull(month) FROM {{db:Identifier}}.{USER_MONTHLY.table}
+WHERE user_id = {{user_id:UInt64}} AND {live_rows(USER_MONTHLY.table)}
 """  # noqa: S608 (placeholders are bound by the driver)
 
 MARTS_DATA_AS_OF_SQL = f"""
-SELECT maxOrNull(data_as_of) FROM {{db:Identifier}}.report_user_monthly_metrics
-WHERE {live_rows("report_user_monthly_metrics")}
+SELECT maxOrNull(data_as_of) FROM {{db:Identifier}}.{USER_MONTHLY.table}
+WHERE {live_rows(USER_MONTHLY.table)}
 """  # noqa: S608 (placeholders are bound by the driver)
-
-EARLIEST = dt.date(1970, 1, 1)
-LATEST = dt.date(2149, 6, 1)  # the last month ClickHouse's Date type holds
 
 # Threads of one process take turns here: each clickhouse() block opens chDB under its own file
 # lock, so a second thread would queue on that lock anyway, polling every 50 ms, where this lock
@@ -111,8 +104,8 @@ def user_months(*, user_id: int, month_from: dt.date | None, month_to: dt.date |
             client,
             USER_MONTHS_SQL,
             user_id=user_id,
-            month_from=month_from or EARLIEST,
-            month_to=month_to or LATEST,
+            month_from=month_from or FIRST_MONTH,
+            month_to=month_to or LAST_MONTH,
         )
 
 
@@ -129,3 +122,18 @@ def marts_data_as_of() -> dt.datetime | None:
     """The newest data_as_of in the marts; used only when no successful ETL run is recorded."""
     with _marts_client() as client:
         return _aware(_scalar(client, MARTS_DATA_AS_OF_SQL))
+
+
+MONTH_CUSTOMERS_SQL = """
+SELECT DISTINCT user_id FROM {db:Identifier}.report_user_monthly_metrics
+WHERE month = {month:Date} ORDER BY user_id
+"""
+
+
+def month_customer_ids(*, month: dt.date) -> list[int]:
+    """Every customer with a report for ``month`` (the recipients of its e-mail)."""
+    with _marts_client() as client:
+        result = client.query(
+            MONTH_CUSTOMERS_SQL, parameters={"db": settings.CLICKHOUSE_DATABASE, "month": month}
+        )
+    return [int(row[0]) for row in result.result_rows]

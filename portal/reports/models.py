@@ -1,4 +1,5 @@
-"""Portal-side records of report serving: the staff access audit log.
+"""Portal-side records of report serving: the staff access audit log (and, in
+``delivery.models``, the monthly e-mails).
 
 The marts live in ClickHouse (``portal/clickhouse``); the ETL's run history in ``portal/etl``."""
 
@@ -30,3 +31,7 @@ class ReportAccessLog(models.Model):
 
     def __str__(self):
         return f"{self.accessed_by} read {self.resource} of #{self.crm_user_id}"
+
+
+# The delivery models live with delivery; Django finds an app's models through this module.
+from portal.reports.delivery.models import DeliveryPreference, MonthlyEmail  # noqa: E402,F401

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.core.months import add_months
+from portal.core.months import FIRST_MONTH, add_months
 from portal.reports import cache as report_cache
 from portal.reports import marts
 from portal.reports.contract import MonthListSerializer, MonthReportSerializer
@@ -48,9 +48,8 @@ def month_report(*, crm_user_id: int, month: dt.date, freshness: Freshness | Non
     )
     data = report_cache.cached_json(key)
     if data is None:
-        rows = marts.month_rows(
-            user_id=crm_user_id, month=month, history_from=add_months(month, 1 - PAYMENT_HISTORY_MONTHS)
-        )
+        history_from = max(add_months(month, 1 - PAYMENT_HISTORY_MONTHS), FIRST_MONTH)
+        rows = marts.month_rows(user_id=crm_user_id, month=month, history_from=history_from)
         if not rows.user_history or rows.user_history[-1]["month"] != month:
             raise NoReportForMonth(month, rows.first_month)
         user_row = rows.user_history[-1]

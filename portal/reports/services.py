@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from portal.core.months import parse_month
+from portal.core.months import InvalidMonth, parse_month
 from portal.reports.cache import PDF_LAYOUT_VERSION
-from portal.reports.errors import InvalidMonth
 from portal.reports.freshness import current_freshness
 
 logger = logging.getLogger(__name__)
@@ -57,10 +56,15 @@ def sweep_report_files(*, now: dt.datetime | None = None) -> SweepResult:
 
 
 def _month_dirs():
-    """(storage directory, month) for every ``reports/<user id>/<YYYY-MM>`` directory."""
-    if not default_storage.exists(ROOT):
+    """(storage directory, month) for every ``reports/<user id>/<YYYY-MM>`` directory.
+
+    Not ``exists(ROOT)``: S3 has no directories, and asking for one answers False even when PDFs
+    are stored under it; listing works on both (a missing folder lists empty on S3)."""
+    try:
+        user_dirs = default_storage.listdir(ROOT)[0]
+    except FileNotFoundError:
         return
-    for user_dir in default_storage.listdir(ROOT)[0]:
+    for user_dir in user_dirs:
         if not user_dir.isdigit():
             continue
         for month_name in default_storage.listdir(f"{ROOT}/{user_dir}")[0]:

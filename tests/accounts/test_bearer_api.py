@@ -1,5 +1,7 @@
 """The REST API with ``Authorization: Bearer <access token>``: the same people, the same 404s."""
 
+import socket
+
 import pytest
 
 from portal.accounts.models import Account
@@ -85,3 +87,26 @@ def test_a_deactivated_portal_user_is_refused_with_a_valid_token(client, oidc, r
     response = client.get("/api/reports/me/", **bearer(token))
 
     assert response.status_code == 401
+
+
+def test_an_unreachable_provider_answers_503_provider_unavailable_in_the_error_shape(
+    client, oidc, reports_world, settings
+):
+    with socket.socket() as probe:  # a port nobody listens on: the userinfo check cannot connect
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.OIDC_OP_USER_ENDPOINT = f"http://127.0.0.1:{closed_port}/userinfo"
+
+    response = client.get("/api/reports/me/", **bearer("any-token"))
+
+    assert response.status_code == 503
+    body = response.json()
+    assert set(body) == {"detail", "code"}
+    assert body["code"] == "provider_unavailable"
+
+
+def test_a_refused_token_answers_401_authentication_failed_in_the_error_shape(client, oidc, reports_world):
+    response = client.get("/api/reports/me/", **bearer("forged-or-expired-token"))
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"

@@ -7,34 +7,6 @@ from django.test import override_settings
 
 from portal.clickhouse.client import clickhouse
 
-MART_COLUMNS = {
-    "report_user_monthly_metrics": [
-        "user_id", "month", "total_payments", "successful_payments", "failed_payments_count",
-        "active_subscriptions_count", "subscription_cost_total", "tickets_opened", "tickets_resolved",
-        "data_as_of",
-    ],
-    "report_prosthetic_monthly_metrics": [
-        "user_id", "prosthetic_id", "month", "serial_number", "model", "limb", "power_on_count",
-        "total_active_hours", "avg_discharge_rate_active", "avg_charge_rate", "avg_battery_temperature_c",
-        "charge_cycles", "error_count", "critical_error_count", "downtime_minutes", "uptime_pct",
-        "health_status", "data_as_of",
-    ],
-}  # fmt: skip
-
-
-def test_marts_have_exactly_the_columns_of_the_design(clickhouse_marts):
-    """What ``SELECT *`` returns; besides, each row's load (portal/clickhouse/publication.py) is a
-    MATERIALIZED column that ``SELECT *`` does not show."""
-    with clickhouse() as client:
-        for table, columns in MART_COLUMNS.items():
-            rows = client.query(
-                "SELECT name, default_kind FROM system.columns "
-                "WHERE database = {db:String} AND table = {t:String} ORDER BY position",
-                parameters={"db": clickhouse_marts, "t": table},
-            ).result_rows
-            assert [name for (name, kind) in rows if kind != "MATERIALIZED"] == columns
-            assert [name for (name, kind) in rows if kind == "MATERIALIZED"] == ["load_id"]
-
 
 def test_migrate_clickhouse_is_idempotent(clickhouse_marts, capsys):
     call_command("migrate_clickhouse")

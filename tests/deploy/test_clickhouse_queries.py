@@ -10,6 +10,7 @@ import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
 from portal.clickhouse.client import clickhouse
+from portal.clickhouse.marts import PROSTHETIC_MONTHLY, USER_MONTHLY
 from tests.support.deploy import ROOT
 
 QUERY_BOOK = ROOT / "sql" / "clickhouse_queries.sql"
@@ -28,17 +29,8 @@ PARAMETERS = {
     "serial_number": "BP-X2-2500010",
 }
 
-USER_COLUMNS = [
-    "user_id", "month", "total_payments", "successful_payments", "failed_payments_count",
-    "active_subscriptions_count", "subscription_cost_total", "tickets_opened", "tickets_resolved",
-    "data_as_of",
-]  # fmt: skip
-PROSTHETIC_COLUMNS = [
-    "user_id", "prosthetic_id", "month", "serial_number", "model", "limb", "power_on_count",
-    "total_active_hours", "avg_discharge_rate_active", "avg_charge_rate", "avg_battery_temperature_c",
-    "charge_cycles", "error_count", "critical_error_count", "downtime_minutes", "uptime_pct",
-    "health_status", "data_as_of",
-]  # fmt: skip
+USER_COLUMNS = list(USER_MONTHLY.column_names)
+PROSTHETIC_COLUMNS = list(PROSTHETIC_MONTHLY.column_names)
 
 
 def month(number: int) -> dt.date:

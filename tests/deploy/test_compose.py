@@ -20,8 +20,8 @@ from tests.support.deploy import (
 )
 
 LONG_RUNNING = {
-    "postgres", "clickhouse", "redis", "openldap", "keycloak", "minio",
-    "web", "worker", "beat", "flower", "nginx",
+    "postgres", "clickhouse", "redis", "redis-cache", "openldap", "keycloak", "minio",
+    "web", "worker", "beat", "flower", "nginx", "mailpit",
 }  # fmt: skip
 ONE_SHOT = {"migrate", "minio-init", "ldap-demo-passwords"}
 PORTAL_IMAGE_SERVICES = ("migrate", "web", "worker", "beat")
@@ -175,10 +175,11 @@ def test_clickhouse_pulls_the_sources_with_the_read_only_postgresql_role(compose
         assert environment["ETL_SOURCE_HOST"] == "postgres:5432"
 
 
-def test_only_nginx_keycloak_and_a_local_flower_are_published(compose):
+def test_only_nginx_keycloak_and_a_local_flower_and_mailpit_are_published(compose):
     published = {name for name, service in compose["services"].items() if service.get("ports")}
-    assert published == {"nginx", "keycloak", "flower"}
-    assert all(port.startswith("127.0.0.1:") for port in compose["services"]["flower"]["ports"])
+    assert published == {"nginx", "keycloak", "flower", "mailpit"}
+    for name in ("flower", "mailpit"):
+        assert all(port.startswith("127.0.0.1:") for port in compose["services"][name]["ports"]), name
 
 
 def test_nginx_serves_static_files_read_only_from_the_collectstatic_volume(compose):
@@ -196,3 +197,28 @@ def test_the_dockerfile_builds_in_two_stages_and_runs_as_a_non_root_user():
     assert re.search(r"^USER portal", runtime, re.MULTILINE)
     for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"):
         assert package in runtime
+
+
+def test_forwarded_headers_are_believed_only_from_the_proxy_in_front(compose):
+    services = compose["services"]
+    nginx_address = services["nginx"]["networks"]["default"]["ipv4_address"]
+    portal = compose["x-portal-environment"]
+    # Django and gunicorn believe nginx only ...
+    assert portal["PORTAL_TRUSTED_PROXIES"] == f"{nginx_address}/32"
+    assert portal["GUNICORN_FORWARDED_ALLOW_IPS"] == nginx_address
+    # ... and nginx and Keycloak believe only the load balancer in front of them.
+    keycloak = services["keycloak"]["environment"]
+    assert keycloak["KC_PROXY_HEADERS"] == "xforwarded"
+    edge = "${EDGE_PROXY_CIDR:?set EDGE_PROXY_CIDR in .env}"
+    assert keycloak["KC_PROXY_TRUSTED_ADDRESSES"] == edge
+    assert services["nginx"]["environment"]["EDGE_PROXY_CIDR"] == edge
+    assert "EDGE_PROXY_CIDR" in services["nginx"]["environment"]["NGINX_ENVSUBST_FILTER"]
+
+
+def test_report_emails_go_to_mailpit_unless_a_relay_is_configured(compose):
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["EMAIL_URL"] == "${EMAIL_URL:-smtp://mailpit:1025}", name
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:")
+    # The web UI only on the host's loopback: it shows every customer e-mail.
+    assert services["mailpit"]["ports"] == ["127.0.0.1:${MAILPIT_UI_PORT:-8025}:8025"]

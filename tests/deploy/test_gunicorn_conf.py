@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
-OVERRIDES = ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_MAX_REQUESTS", "GUNICORN_BIND")
+OVERRIDES = (
+    "WEB_CONCURRENCY",
+    "GUNICORN_THREADS",
+    "GUNICORN_MAX_REQUESTS",
+    "GUNICORN_BIND",
+    "GUNICORN_FORWARDED_ALLOW_IPS",
+)
 
 
 @pytest.fixture
@@ -23,6 +29,12 @@ def test_defaults_are_sync_workers_preloaded_and_rarely_restarted(conf):
     assert settings["preload_app"] is True
     # A restart every 1000 requests put the p99 over a second under load.
     assert settings["max_requests"] >= 10_000
+
+
+def test_x_forwarded_proto_is_believed_only_from_the_configured_proxy(conf, monkeypatch):
+    assert conf()["forwarded_allow_ips"] == "127.0.0.1"
+    monkeypatch.setenv("GUNICORN_FORWARDED_ALLOW_IPS", "172.28.10.10")
+    assert conf()["forwarded_allow_ips"] == "172.28.10.10"
 
 
 def test_threads_from_the_environment_switch_to_gthread(conf, monkeypatch):

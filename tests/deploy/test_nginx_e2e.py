@@ -9,53 +9,20 @@ import datetime as dt
 import os
 import shutil
 import subprocess
-from urllib.parse import quote
 
 import pytest
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
 from django.test import Client
 
 from tests.support import servers
 from tests.support.deploy import require_program
 from tests.support.factories import AccountFactory, CrmUserFactory
+from tests.support.portal_server import PROTECTED_PREFIX, server_environment
 from tests.support.reports import insert_rows, prosthetic_month_row, record_etl_run, user_month_row
 
 MARCH = dt.date(2025, 3, 1)
-PROTECTED_PREFIX = "/protected-reports/"
-# Settings that must not leak from the caller's shell into the server: no OIDC (the local sign-in
-# stays on), no S3 (the PDFs are files nginx can read), no https redirect, no broker.
-LEAKY_PREFIXES = ("OIDC_", "AWS_", "DJANGO_SECURE_", "DJANGO_BEHIND_", "CELERY_")
-
-
-def database_url(alias: str) -> str:
-    database = connections[alias].settings_dict
-    if database["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{database['NAME']}"
-    credentials = quote(database["USER"]) + (
-        f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
-    )
-    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
-
-
-def server_environment(static_root) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(LEAKY_PREFIXES)}
-    return {
-        **env,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "PORTAL_LOCAL_DEVELOPMENT": "true",
-        "DATABASE_URL": database_url("default"),
-        "CRM_DATABASE_URL": database_url("crm"),
-        "TELEMETRY_DATABASE_URL": database_url("telemetry"),
-        "CLICKHOUSE_URL": settings.CLICKHOUSE_URL,
-        "REPORTS_STORAGE_ROOT": str(settings.REPORTS_STORAGE_ROOT),
-        "REPORTS_X_ACCEL_REDIRECT_PREFIX": PROTECTED_PREFIX,
-        "STATIC_ROOT": str(static_root),
-    }
 
 
 @pytest.fixture

@@ -78,15 +78,32 @@ def gunicorn(*, port: int, env: dict[str, str], log: Path) -> Iterator[str]:
         yield url
 
 
-def nginx_config(*, workdir: Path, port: int, upstream: str, static_root: Path, reports_root: Path) -> Path:
+# TEST-NET-1: a load balancer address no test request comes from.
+NO_EDGE_PROXY = "192.0.2.1/32"
+
+
+def nginx_config(
+    *,
+    workdir: Path,
+    port: int,
+    upstream: str,
+    static_root: Path,
+    reports_root: Path | None = None,
+    s3_bucket: tuple[str, str] | None = None,
+    edge_proxy: str = NO_EDGE_PROXY,
+) -> Path:
+    """The project's server block; cached PDFs from ``reports_root`` (filesystem.conf) or, as in
+    docker-compose, from ``s3_bucket`` = (host:port, bucket) (minio.conf)."""
     conf_d = workdir / "conf.d"
     (conf_d / "protected-reports").mkdir(parents=True)
-    backend = conf_d / "protected-reports" / "filesystem.conf"
+    if s3_bucket is not None:
+        backend = conf_d / "protected-reports" / "minio.conf"
+        values = {"MINIO_UPSTREAM": s3_bucket[0], "MINIO_BUCKET": s3_bucket[1]}
+    else:
+        backend = conf_d / "protected-reports" / "filesystem.conf"
+        values = {"REPORTS_STORAGE_ROOT": str(reports_root)}
     backend.write_text(
-        render_template(
-            NGINX_TEMPLATES / "protected-reports" / "filesystem.conf.template",
-            {"REPORTS_STORAGE_ROOT": str(reports_root)},
-        )
+        render_template(NGINX_TEMPLATES / "protected-reports" / f"{backend.name}.template", values)
     )
     server = render_template(
         NGINX_TEMPLATES / "default.conf.template",
@@ -96,6 +113,7 @@ def nginx_config(*, workdir: Path, port: int, upstream: str, static_root: Path, 
             "PORTAL_UPSTREAM": upstream,
             "STATIC_ROOT": str(static_root),
             "PROTECTED_REPORTS_BACKEND": str(backend),
+            "EDGE_PROXY_CIDR": edge_proxy,
         },
     )
     (conf_d / "default.conf").write_text(server)

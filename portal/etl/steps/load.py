@@ -27,6 +27,7 @@ import re
 
 from clickhouse_connect.driver import Client
 
+from portal.clickhouse.marts import PROSTHETIC_MONTHLY, USER_MONTHLY
 from portal.clickhouse.publication import LOADS_TABLE, RESERVED, live_rows
 from portal.clickhouse.schema import local_table, on_cluster
 from portal.etl.context import RunContext
@@ -36,12 +37,8 @@ from portal.etl.steps.extract_crm import CRM_TABLES
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MARTS = (
-    ("report_user_monthly_metrics", "etl_stage_user_monthly_metrics", "transform_user_metrics"),
-    (
-        "report_prosthetic_monthly_metrics",
-        "etl_stage_prosthetic_monthly_metrics",
-        "transform_prosthetic_metrics",
-    ),
+    (USER_MONTHLY.table, "etl_stage_user_monthly_metrics", "transform_user_metrics"),
+    (PROSTHETIC_MONTHLY.table, "etl_stage_prosthetic_monthly_metrics", "transform_prosthetic_metrics"),
 )
 RESERVED_MONTH = dt.date(1970, 1, 1)
 

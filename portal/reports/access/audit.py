@@ -19,11 +19,13 @@ class Resource:
     MONTH_LIST = "list"
     MONTH = "month"
     PDF = "pdf"
+    EMAIL = "email"  # support re-sent a monthly e-mail (which carries the report)
 
 
 class Channel:
     API = "api"
     PAGE = "page"
+    ADMIN = "admin"
 
 
 def record_read(

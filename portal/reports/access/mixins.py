@@ -2,8 +2,10 @@
 
 Both resolve the grant (and parse the month) before the handler runs, so a handler only ever
 sees ``self.grant.crm_user_id`` and ``self.report_month``; both write the audit row after a
-successful staff read. Errors become the API's JSON body or a friendly page with the same
-message and status.
+successful staff read. On the API a domain error is answered by the global exception handler
+(``portal.core.api.exception_handler``); on the pages by a friendly page with the same message,
+status and headers. Every answer, data or error, is marked ``Cache-Control: private, no-store``:
+it belongs to one signed-in person, and neither a shared cache nor the browser's disk may keep it.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
 from django.views import View
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.core.exceptions import DomainError
 from portal.core.months import parse_month
 from portal.reports.access.audit import Channel, record_read
 from portal.reports.access.gate import resolve_report_owner
-from portal.reports.errors import ReportError, ReportsBusy
 
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
@@ -54,9 +57,8 @@ class _ReportAccess:
             )
 
 
-def _retry_after(response: _Response, exc: ReportError) -> _Response:
-    if isinstance(exc, ReportsBusy):
-        response["Retry-After"] = str(exc.retry_after_seconds)
+def _private_to_reader(response: _Response) -> _Response:
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 
@@ -73,16 +75,10 @@ class ReportAPIAccessMixin(_ReportAccess, APIView):
         super().initial(request, *args, **kwargs)
         self.resolve_access(request, kwargs)
 
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ReportError):
-            body = {"detail": exc.message(), "code": exc.code, **exc.extra()}
-            return _retry_after(Response(body, status=exc.status), exc)
-        return super().handle_exception(exc)
-
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         self.record_if_read(request, response)
-        return response
+        return _private_to_reader(response)
 
 
 class ReportPageAccessMixin(_ReportAccess, View):
@@ -99,12 +95,13 @@ class ReportPageAccessMixin(_ReportAccess, View):
             response = super().dispatch(request, *args, **kwargs)
             if isinstance(response, TemplateResponse):
                 response.render()
-        except ReportError as exc:
-            return self.error_page(request, exc)
+        except DomainError as exc:
+            return _private_to_reader(self.error_page(request, exc))
         self.record_if_read(request, response)
-        return response
+        return _private_to_reader(response)
 
-    def error_page(self, request: HttpRequest, exc: ReportError) -> TemplateResponse:
+    def error_page(self, request: HttpRequest, exc: DomainError) -> TemplateResponse:
         context = {"error": exc, "message": exc.message(), "status": exc.status}
-        response = TemplateResponse(request, self.error_template, context, status=exc.status)
-        return _retry_after(response, exc)
+        return TemplateResponse(
+            request, self.error_template, context, status=exc.status, headers=exc.headers()
+        )

@@ -10,15 +10,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.core.api.schema import error_response
 from portal.core.months import parse_optional_month
 from portal.reports.access.audit import Resource
 from portal.reports.access.mixins import ReportAPIAccessMixin
-from portal.reports.contract import (
-    MonthListSerializer,
-    MonthNotProcessedSerializer,
-    MonthReportSerializer,
-    ReportErrorSerializer,
-)
+from portal.reports.contract import MonthListSerializer, MonthReportSerializer
 from portal.reports.pdf.download import month_pdf_response
 from portal.reports.selectors import month_list, month_report
 
@@ -27,17 +23,26 @@ USER_REF = OpenApiParameter(
 )
 MONTH = OpenApiParameter("month", OpenApiTypes.STR, OpenApiParameter.PATH, description="`YYYY-MM`.")
 ERRORS = {
-    400: OpenApiResponse(ReportErrorSerializer, description="Malformed id, month or range."),
-    401: OpenApiResponse(description="Not signed in."),
-    404: OpenApiResponse(
-        ReportErrorSerializer,
-        description="No such report: the same answer for an unknown id and for another customer's id.",
+    400: error_response(
+        "Malformed id, month or range (`invalid_user_id`, `invalid_month`, `month_out_of_range`, "
+        "`invalid_month_range`)."
     ),
-    503: OpenApiResponse(ReportErrorSerializer, description="Reports are being updated; see Retry-After."),
+    401: error_response("Not signed in, or the token was refused; see WWW-Authenticate."),
+    404: error_response(
+        "No such report (`not_found`): the same answer for an unknown id and for another customer's id; "
+        "`account_not_linked`; `no_report_for_month` adds `first_month` (YYYY-MM or null)."
+    ),
+    503: error_response(
+        "Reports are being updated (`reports_busy`, see Retry-After), or the identity provider cannot "
+        "check a bearer token (`provider_unavailable`)."
+    ),
 }
 MONTH_ERRORS = {
     **ERRORS,
-    409: OpenApiResponse(MonthNotProcessedSerializer, description="The month is not processed yet."),
+    409: error_response(
+        "The month is not processed yet (`month_not_processed`); adds `processed_through` (the last day "
+        "included, or null) and `data_as_of` (or null)."
+    ),
 }
 
 

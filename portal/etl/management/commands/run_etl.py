@@ -18,14 +18,17 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from portal.core.months import InvalidMonth, MonthOutOfRange, parse_month
 from portal.etl import pipeline, runs
 from portal.etl.models import EtlRun
 
 
 def _month(value: str) -> dt.date:
     try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
+        return parse_month(value)
+    except MonthOutOfRange as exc:
+        raise CommandError(exc.message()) from None
+    except InvalidMonth:
         raise CommandError(f"expected a month as YYYY-MM, got {value!r}") from None
 
 

@@ -1,0 +1,1 @@
+"""What every REST endpoint shares: one error shape and its OpenAPI description."""
