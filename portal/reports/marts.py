@@ -20,8 +20,8 @@ from clickhouse_connect.driver import Client
 from django.conf import settings
 
 from portal.clickhouse.client import ClickHouseBusy, clickhouse
-from portal.clickhouse.publication import live_rows
 from portal.clickhouse.marts import PROSTHETIC_MONTHLY, USER_MONTHLY
+from portal.clickhouse.publication import live_rows
 from portal.core.months import FIRST_MONTH, LAST_MONTH
 from portal.reports.errors import ReportsBusy
 
