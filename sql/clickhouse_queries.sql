@@ -9,6 +9,16 @@
 --
 -- Months are the first day of a calendar month in UTC (`Date`). Every query here runs in the
 -- test suite against seeded marts (tests/deploy/test_clickhouse_queries.py).
+--
+-- Read only published rows, as every query here does: a mart may also hold rows a load wrote
+-- but never published (it was killed) and rows a later load superseded, until the next load
+-- deletes them. A month's published rows are those of its latest load in `reports.mart_loads`
+-- (rows with load_id 0 where no load published the month yet):
+--   WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads
+--                               WHERE mart = '<mart table>' GROUP BY month)
+--          OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads
+--                                            WHERE mart = '<mart table>')))
+-- (portal/clickhouse/publication.py; docs/ARCHITECTURE.md, "Loading the marts").
 
 
 -- ============================================================================================
@@ -24,19 +34,22 @@ SELECT user_id, month, total_payments, successful_payments, failed_payments_coun
        data_as_of
 FROM reports.report_user_monthly_metrics
 WHERE user_id = {user_id:UInt64} AND month >= {month_from:Date} AND month <= {month_to:Date}
+    AND ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics')))
 ORDER BY month;
 
 -- name: user_first_month
 -- The API's "first month" of a customer: tells "before the customer's history" apart from
 -- "not processed yet" for a month without a row. NULL when the customer has no rows.
 -- Same SQL as portal/reports/marts.py FIRST_MONTH_SQL. Parameters: user_id UInt64.
-SELECT minOrNull(month) FROM reports.report_user_monthly_metrics WHERE user_id = {user_id:UInt64};
+SELECT minOrNull(month) FROM reports.report_user_monthly_metrics
+WHERE user_id = {user_id:UInt64} AND ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics')));
 
 -- name: marts_data_as_of
 -- The newest data_as_of in the marts: the exclusive upper bound of the source data processed so
 -- far. The API uses it when no successful ETL run is recorded in the portal database.
 -- Same SQL as portal/reports/marts.py MARTS_DATA_AS_OF_SQL.
-SELECT maxOrNull(data_as_of) FROM reports.report_user_monthly_metrics;
+SELECT maxOrNull(data_as_of) FROM reports.report_user_monthly_metrics
+WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics')));
 
 -- name: user_year_summary
 -- One customer's money over a period: paid, failed, share of successful payments, subscription
@@ -50,7 +63,7 @@ SELECT user_id,
        sum(subscription_cost_total) AS subscription_cost,
        sum(tickets_opened) AS opened_tickets,
        sum(tickets_resolved) AS resolved_tickets
-FROM reports.report_user_monthly_metrics
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics'))))
 WHERE user_id = {user_id:UInt64} AND month BETWEEN {month_from:Date} AND {month_to:Date}
 GROUP BY user_id;
 
@@ -61,7 +74,7 @@ SELECT user_id,
        sum(successful_payments) AS successful_payments,
        sum(failed_payments_count) AS failed_payments,
        max(active_subscriptions_count) AS max_active_subscriptions
-FROM reports.report_user_monthly_metrics
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics'))))
 WHERE month BETWEEN {month_from:Date} AND {month_to:Date}
 GROUP BY user_id
 ORDER BY successful_payments DESC, user_id
@@ -72,7 +85,7 @@ LIMIT {limit:UInt32};
 -- (collections / support outreach). Parameters: month Date.
 SELECT user_id, failed_payments_count, total_payments, successful_payments,
        total_payments - successful_payments AS failed_amount
-FROM reports.report_user_monthly_metrics
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics'))))
 WHERE month = {month:Date} AND failed_payments_count > 0
 ORDER BY failed_amount DESC, user_id;
 
@@ -85,7 +98,7 @@ SELECT month,
        countIf(active_subscriptions_count > 0) AS subscribed_customers,
        sum(subscription_cost_total) AS subscription_cost_total,
        sum(tickets_opened) AS tickets_opened
-FROM reports.report_user_monthly_metrics
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics'))))
 WHERE month BETWEEN {month_from:Date} AND {month_to:Date}
 GROUP BY month
 ORDER BY month;
@@ -105,6 +118,7 @@ SELECT user_id, prosthetic_id, month, serial_number, model, limb, power_on_count
        health_status, data_as_of
 FROM reports.report_prosthetic_monthly_metrics
 WHERE user_id = {user_id:UInt64} AND month = {month:Date}
+    AND ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics')))
 ORDER BY prosthetic_id;
 
 -- name: prosthetic_history_by_serial
@@ -112,7 +126,7 @@ ORDER BY prosthetic_id;
 -- Parameters: serial_number String.
 SELECT month, user_id, prosthetic_id, model, limb, power_on_count, total_active_hours,
        charge_cycles, error_count, critical_error_count, uptime_pct, health_status
-FROM reports.report_prosthetic_monthly_metrics
+FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
 WHERE serial_number = {serial_number:String}
 ORDER BY month;
 
@@ -126,7 +140,7 @@ SELECT month,
        power_on_count,
        power_on_count - lagInFrame(power_on_count, 1, power_on_count)
            OVER (ORDER BY month ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS power_on_change
-FROM reports.report_prosthetic_monthly_metrics
+FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
 WHERE prosthetic_id = {prosthetic_id:UInt64}
 ORDER BY month;
 
@@ -148,7 +162,7 @@ FROM
            argMax(error_count, month) AS error_count,
            argMax(uptime_pct, month) AS uptime_pct,
            argMax(downtime_minutes, month) AS downtime_minutes
-    FROM reports.report_prosthetic_monthly_metrics
+    FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
     GROUP BY prosthetic_id
 )
 WHERE health_status != 'healthy'
@@ -164,7 +178,7 @@ SELECT model, month,
        round(avg(avg_battery_temperature_c), 1) AS mean_battery_temperature_c,
        count() AS device_months,
        countIf(avg_battery_temperature_c IS NOT NULL) AS device_months_with_readings
-FROM reports.report_prosthetic_monthly_metrics
+FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
 WHERE month BETWEEN {month_from:Date} AND {month_to:Date}
 GROUP BY model, month
 ORDER BY model, month;
@@ -179,7 +193,7 @@ SELECT model, limb,
        round(100 * sum(error_count) / nullIf(sum(total_active_hours), 0), 2) AS errors_per_100_hours,
        round(avg(uptime_pct), 2) AS avg_uptime_pct,
        round(100 * countIf(health_status = 'critical') / count(), 1) AS critical_month_share_pct
-FROM reports.report_prosthetic_monthly_metrics
+FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
 WHERE month BETWEEN {month_from:Date} AND {month_to:Date}
 GROUP BY model, limb
 ORDER BY model, limb;
@@ -200,7 +214,7 @@ SELECT u.month AS month,
        p.devices AS devices,
        p.active_hours AS active_hours,
        p.worst_health AS worst_health
-FROM reports.report_user_monthly_metrics AS u
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics')))) AS u
 LEFT JOIN
 (
     SELECT user_id, month,
@@ -208,7 +222,7 @@ LEFT JOIN
            sum(total_active_hours) AS active_hours,
            multiIf(countIf(health_status = 'critical') > 0, 'critical',
                    countIf(health_status = 'warning') > 0, 'warning', 'healthy') AS worst_health
-    FROM reports.report_prosthetic_monthly_metrics
+    FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
     WHERE user_id = {user_id:UInt64}
     GROUP BY user_id, month
 ) AS p ON p.user_id = u.user_id AND p.month = u.month
@@ -224,8 +238,8 @@ SELECT u.user_id AS user_id,
        u.subscription_cost_total AS subscription_cost_total,
        sum(p.total_active_hours) AS active_hours,
        round(u.subscription_cost_total / nullIf(sum(p.total_active_hours), 0), 2) AS cost_per_hour
-FROM reports.report_user_monthly_metrics AS u
-INNER JOIN reports.report_prosthetic_monthly_metrics AS p
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics')))) AS u
+INNER JOIN (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics')))) AS p
     ON p.user_id = u.user_id AND p.month = u.month
 WHERE u.month = {month:Date}
 GROUP BY u.user_id, u.subscription_cost_total
@@ -236,11 +250,11 @@ ORDER BY user_id;
 -- support team calls them first.
 SELECT u.user_id AS user_id, u.month AS month, u.failed_payments_count AS failed_payments_count,
        p.critical_devices AS critical_devices, u.tickets_opened AS tickets_opened
-FROM reports.report_user_monthly_metrics AS u
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics')))) AS u
 INNER JOIN
 (
     SELECT user_id, month, countIf(critical_error_count > 0) AS critical_devices
-    FROM reports.report_prosthetic_monthly_metrics
+    FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
     GROUP BY user_id, month
     HAVING critical_devices > 0
 ) AS p ON p.user_id = u.user_id AND p.month = u.month
@@ -267,10 +281,10 @@ GROUP BY table, partition
 ORDER BY table, partition;
 
 -- name: duplicate_user_months
--- More than one row for a (user, month) key: must be empty. MergeTree does not deduplicate, so
--- a duplicate means a month was loaded twice instead of swapped in.
+-- More than one published row for a (user, month) key: must be empty. MergeTree does not
+-- deduplicate, so a duplicate means a month was written twice into one load.
 SELECT user_id, month, count() AS copies, groupUniqArray(data_as_of) AS data_as_of_values
-FROM reports.report_user_monthly_metrics
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics'))))
 GROUP BY user_id, month
 HAVING copies > 1
 ORDER BY user_id, month;
@@ -278,7 +292,7 @@ ORDER BY user_id, month;
 -- name: duplicate_prosthetic_months
 -- More than one row for a (prosthetic, month) key: must be empty.
 SELECT prosthetic_id, month, count() AS copies, groupUniqArray(user_id) AS owners
-FROM reports.report_prosthetic_monthly_metrics
+FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
 GROUP BY prosthetic_id, month
 HAVING copies > 1
 ORDER BY prosthetic_id, month;
@@ -289,7 +303,7 @@ ORDER BY prosthetic_id, month;
 SELECT user_id, min(month) AS first_month, max(month) AS last_month,
        count(DISTINCT month) AS months_present,
        dateDiff('month', min(month), max(month)) + 1 - count(DISTINCT month) AS missing_months
-FROM reports.report_user_monthly_metrics
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics'))))
 GROUP BY user_id
 HAVING missing_months != 0
 ORDER BY user_id;
@@ -299,7 +313,7 @@ ORDER BY user_id;
 SELECT prosthetic_id, min(month) AS first_month, max(month) AS last_month,
        count(DISTINCT month) AS months_present,
        dateDiff('month', min(month), max(month)) + 1 - count(DISTINCT month) AS missing_months
-FROM reports.report_prosthetic_monthly_metrics
+FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
 GROUP BY prosthetic_id
 HAVING missing_months != 0
 ORDER BY prosthetic_id;
@@ -308,22 +322,22 @@ ORDER BY prosthetic_id;
 -- Customers and devices whose last month is older than the month of the newest data_as_of:
 -- their latest months were not built by the last run (e.g. a run that stopped half-way).
 SELECT 'user' AS kind, user_id AS id, max(month) AS last_month
-FROM reports.report_user_monthly_metrics
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics'))))
 GROUP BY user_id
-HAVING last_month < (SELECT toStartOfMonth(max(data_as_of) - 1) FROM reports.report_user_monthly_metrics)
+HAVING last_month < (SELECT toStartOfMonth(max(data_as_of) - 1) FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics')))))
 UNION ALL
 SELECT 'prosthetic' AS kind, prosthetic_id AS id, max(month) AS last_month
-FROM reports.report_prosthetic_monthly_metrics
+FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
 GROUP BY prosthetic_id
-HAVING last_month < (SELECT toStartOfMonth(max(data_as_of) - 1) FROM reports.report_prosthetic_monthly_metrics)
+HAVING last_month < (SELECT toStartOfMonth(max(data_as_of) - 1) FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics')))))
 ORDER BY kind, id;
 
 -- name: devices_without_an_owner_month
 -- Prosthetic rows with no user row for the same owner and month (a device month outside its
 -- owner's history): must be empty.
 SELECT p.prosthetic_id AS prosthetic_id, p.user_id AS user_id, p.month AS month
-FROM reports.report_prosthetic_monthly_metrics AS p
-LEFT ANTI JOIN reports.report_user_monthly_metrics AS u
+FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics')))) AS p
+LEFT ANTI JOIN (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics')))) AS u
     ON u.user_id = p.user_id AND u.month = p.month
 ORDER BY prosthetic_id, month;
 
@@ -333,7 +347,7 @@ ORDER BY prosthetic_id, month;
 SELECT prosthetic_id, month, health_status, critical_error_count, error_count, uptime_pct,
        multiIf(critical_error_count > 0, 'critical',
                error_count >= 5 OR uptime_pct < 99.5, 'warning', 'healthy') AS expected_status
-FROM reports.report_prosthetic_monthly_metrics
+FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
 WHERE health_status != expected_status
 ORDER BY prosthetic_id, month;
 
@@ -342,10 +356,10 @@ ORDER BY prosthetic_id, month;
 -- a later incremental run carries that run's data_as_of; more than one value inside one month
 -- of one mart means the month was not swapped in whole.
 SELECT 'user' AS mart, month, groupUniqArray(data_as_of) AS data_as_of_values, count() AS rows
-FROM reports.report_user_monthly_metrics
+FROM (SELECT * FROM reports.report_user_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_user_monthly_metrics'))))
 GROUP BY month
 UNION ALL
 SELECT 'prosthetic' AS mart, month, groupUniqArray(data_as_of) AS data_as_of_values, count() AS rows
-FROM reports.report_prosthetic_monthly_metrics
+FROM (SELECT * FROM reports.report_prosthetic_monthly_metrics WHERE ((month, load_id) IN (SELECT month, max(load_id) FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics' GROUP BY month) OR (load_id = 0 AND month NOT IN (SELECT month FROM reports.mart_loads WHERE mart = 'report_prosthetic_monthly_metrics'))))
 GROUP BY month
 ORDER BY mart, month;

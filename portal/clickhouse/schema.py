@@ -25,7 +25,9 @@ from django.conf import settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "sql"
 _ENGINE_PLACEHOLDER = re.compile(r"\{engine:(\w+)\}")
+_REPLACING_PLACEHOLDER = re.compile(r"\{replacing_engine:(\w+):(\w+)\}")
 _CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS \{database\}\.(\w+)")
+_ALTER_TABLE = re.compile(r"ALTER TABLE \{database\}\.(\w+) ")
 LOCAL_SUFFIX = "_local"
 # Tables sharded across a cluster, with their sharding key: a user's rows live on one shard.
 SHARDED_TABLES = {
@@ -61,7 +63,12 @@ class Migration:
 
 
 def _sharded(template: str, *, cluster: str) -> list[str]:
-    """A sharded table's CREATE becomes its ``_local`` table plus a Distributed table over it."""
+    """A sharded table's CREATE becomes its ``_local`` table plus a Distributed table over it; its
+    ALTER is applied to both."""
+    altered = _ALTER_TABLE.match(template)
+    if altered and altered.group(1) in SHARDED_TABLES:
+        name = altered.group(1)
+        return [template.replace(f"{{database}}.{name} ", f"{{database}}.{name}{LOCAL_SUFFIX} ", 1), template]
     match = _CREATE_TABLE.match(template)
     if not match or match.group(1) not in SHARDED_TABLES:
         return [template]
@@ -77,6 +84,9 @@ def _sharded(template: str, *, cluster: str) -> list[str]:
 
 
 def _render(template: str, *, database: str, cluster: str) -> str:
+    template = _REPLACING_PLACEHOLDER.sub(
+        lambda m: _replacing_engine(m.group(1), m.group(2), database=database, cluster=cluster), template
+    )
     text = _ENGINE_PLACEHOLDER.sub(
         lambda m: _engine(m.group(1), database=database, cluster=cluster), template
     )
@@ -88,6 +98,14 @@ def _engine(table: str, *, database: str, cluster: str) -> str:
         return "MergeTree"
     zk_path = f"/clickhouse/tables/{{shard}}/{database}/{table}"
     return f"ReplicatedMergeTree('{zk_path}', '{{replica}}')"
+
+
+def _replacing_engine(table: str, version: str, *, database: str, cluster: str) -> str:
+    """A ReplacingMergeTree; on a cluster replicated to every node of every shard."""
+    if not cluster:
+        return f"ReplacingMergeTree({version})"
+    zk_path = f"/clickhouse/tables/all/{database}/{table}"
+    return f"ReplicatedReplacingMergeTree('{zk_path}', '{{replica}}', {version})"
 
 
 def all_migrations() -> list[Migration]:

@@ -12,6 +12,12 @@ from portal.core.months import format_month, last_month_before, month_range
 from portal.etl import changes
 from portal.etl.context import RunContext
 
+# One INSERT may write into at most 100 partitions (ClickHouse's max_partitions_per_insert_block),
+# and the marts and their staging copies have one partition per month: every statement that writes
+# mart rows covers at most this many months. A batch's statement reads no more than one statement
+# for all months would, so batching keeps the memory bound of a short history.
+MONTHS_PER_INSERT = 96
+
 # Per mart: the CRM copy and column whose month starts a customer's / a prosthetic's rows.
 FIRST_MONTH_SOURCES = {
     "user": ("etl_users_next", "created_at"),
@@ -39,6 +45,12 @@ def _first_month(client: Client, ctx: RunContext, mart: str) -> dt.date | None:
         parameters=ctx.parameters(),
     ).result_rows
     return first if count else None
+
+
+def month_batches(months: list[dt.date]) -> list[list[dt.date]]:
+    """The sorted months in consecutive batches of at most ``MONTHS_PER_INSERT``."""
+    months = sorted(months)
+    return [months[i : i + MONTHS_PER_INSERT] for i in range(0, len(months), MONTHS_PER_INSERT)]
 
 
 def format_months(months: Iterable[dt.date]) -> list[str]:

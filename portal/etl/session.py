@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from portal.clickhouse.client import clickhouse
+from portal.etl import faults
 
 # At most two threads per query: the embedded ClickHouse shares the worker's process and machine
 # (two cores here), and more threads only add memory. Inserts are squashed into blocks of 128K
@@ -28,4 +29,4 @@ def etl_clickhouse() -> Iterator:
     with clickhouse() as client:
         for name, value in ETL_SETTINGS.items():
             client.set_client_setting(name, value)
-        yield client
+        yield faults.armed(client)

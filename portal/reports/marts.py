@@ -1,5 +1,7 @@
 """Reads from the ClickHouse marts, and nothing else. Every value is bound by the driver
 (``{name:Type}`` parameters); the database name is an ``Identifier`` parameter from settings.
+Only published rows are read (``live_rows``, portal/clickhouse/publication.py): each month of
+both marts as the load that last published it left it.
 
 One ``with clickhouse()`` block per request: in embedded mode each block opens chDB under a
 cross-process file lock (about 40 ms), so a report's queries share one block.
@@ -20,6 +22,7 @@ from django.conf import settings
 
 from portal.clickhouse.client import ClickHouseBusy, clickhouse
 from portal.clickhouse.marts import PROSTHETIC_MONTHLY, USER_MONTHLY
+from portal.clickhouse.publication import live_rows
 from portal.core.months import FIRST_MONTH, LAST_MONTH
 from portal.reports import budget
 from portal.reports.errors import ReportsBusy
@@ -32,6 +35,7 @@ USER_MONTHS_SQL = f"""
 SELECT {USER_COLUMNS}
 FROM {{db:Identifier}}.{USER_MONTHLY.table}
 WHERE user_id = {{user_id:UInt64}} AND month >= {{month_from:Date}} AND month <= {{month_to:Date}}
+    AND {live_rows(USER_MONTHLY.table)}
 ORDER BY month
 """  # noqa: S608 (placeholders are bound by the driver)
 
@@ -39,6 +43,7 @@ PROSTHETIC_MONTH_SQL = f"""
 SELECT {PROSTHETIC_COLUMNS}
 FROM {{db:Identifier}}.{PROSTHETIC_MONTHLY.table}
 WHERE user_id = {{user_id:UInt64}} AND month = {{month:Date}}
+    AND {live_rows(PROSTHETIC_MONTHLY.table)}
 ORDER BY prosthetic_id
 """  # noqa: S608 (placeholders are bound by the driver)
 
@@ -54,25 +59,30 @@ SELECT
     count() AS prostheses
 FROM {{db:Identifier}}.{PROSTHETIC_MONTHLY.table}
 WHERE user_id = {{user_id:UInt64}} AND month >= {{month_from:Date}} AND month <= {{month_to:Date}}
+    AND {live_rows(PROSTHETIC_MONTHLY.table)}
 GROUP BY month
 """  # noqa: S608 (placeholders are bound by the driver)
 
 FIRST_MONTH_SQL = f"""
-SELECT minOrNull(month) FROM {{db:Identifier}}.{USER_MONTHLY.table} WHERE user_id = {{user_id:UInt64}}
+SELECT minOrNull(month) FROM {{db:Identifier}}.{USER_MONTHLY.table}
+WHERE user_id = {{user_id:UInt64}} AND {live_rows(USER_MONTHLY.table)}
 """  # noqa: S608 (placeholders are bound by the driver)
 
 # One month's partition (a row per prosthesis), bounded by a LIMIT; ordered by the caller.
 ATTENTION_SQL = f"""
 SELECT {PROSTHETIC_COLUMNS}
 FROM {{db:Identifier}}.{PROSTHETIC_MONTHLY.table}
-WHERE month = {{month:Date}}
+WHERE month = {{month:Date}} AND {live_rows(PROSTHETIC_MONTHLY.table)}
   AND (critical_error_count > 0 OR uptime_pct < {{uptime_below:Decimal(5, 2)}})
 ORDER BY prosthetic_id DESC
 LIMIT {{limit:UInt32}}
 """  # noqa: S608 (placeholders are bound by the driver)
 
 
-MARTS_DATA_AS_OF_SQL = f"SELECT maxOrNull(data_as_of) FROM {{db:Identifier}}.{USER_MONTHLY.table}"  # noqa: S608
+MARTS_DATA_AS_OF_SQL = f"""
+SELECT maxOrNull(data_as_of) FROM {{db:Identifier}}.{USER_MONTHLY.table}
+WHERE {live_rows(USER_MONTHLY.table)}
+"""  # noqa: S608 (placeholders are bound by the driver)
 
 # Threads of one process take turns here: each clickhouse() block opens chDB under its own file
 # lock, so a second thread would queue on that lock anyway, polling every 50 ms, where this lock
@@ -166,10 +176,10 @@ def prosthetics_needing_attention(*, month: dt.date, uptime_below: Decimal, limi
         return _rows(client, ATTENTION_SQL, month=month, uptime_below=uptime_below, limit=limit)
 
 
-MONTH_CUSTOMERS_SQL = """
-SELECT DISTINCT user_id FROM {db:Identifier}.report_user_monthly_metrics
-WHERE month = {month:Date} ORDER BY user_id
-"""
+MONTH_CUSTOMERS_SQL = f"""
+SELECT DISTINCT user_id FROM {{db:Identifier}}.{USER_MONTHLY.table}
+WHERE month = {{month:Date}} AND {live_rows(USER_MONTHLY.table)} ORDER BY user_id
+"""  # noqa: S608 (placeholders are bound by the driver)
 
 
 def month_customer_ids(*, month: dt.date) -> list[int]:

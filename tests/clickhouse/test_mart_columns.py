@@ -31,7 +31,8 @@ def applied_columns(database: str, table: str) -> list[tuple[str, str]]:
     with clickhouse() as client:
         rows = client.query(
             "SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String} "
-            "ORDER BY position",
+            # load_id (portal/clickhouse/publication.py) is MATERIALIZED: not a column readers see.
+            "AND default_kind != 'MATERIALIZED' ORDER BY position",
             parameters={"db": database, "t": table},
         ).result_rows
     return [(name, type_) for name, type_ in rows]

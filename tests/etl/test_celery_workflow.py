@@ -18,12 +18,10 @@ from portal.etl import pipeline, runs
 from portal.etl.errors import SourceUnavailable
 from portal.etl.models import EtlRun
 from portal.etl.tasks import STEP_TASKS
+from tests.support.broker import REDIS_URL, redis_available
 from tests.support.etl import PROSTHETIC_MART, etl_db, mart_rows, process_env
 from tests.support.factories import CrmUserFactory, EventFactory, ProstheticFactory, utc
 from workers.celery_app import app
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
 
 DAILY_TASK_NAME = "bionicpro_etl_daily"
 
@@ -72,15 +70,6 @@ def test_every_step_task_retries_with_backoff_when_a_database_is_briefly_unreach
         assert {OperationalError, SourceUnavailable} <= set(task.autoretry_for)
         assert task.retry_backoff
         assert task.max_retries >= 3
-
-
-def redis_available() -> bool:
-    import redis
-
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
 
 
 @etl_db

@@ -1,6 +1,7 @@
-"""A run killed at any point leaves the marts as they were (or with whole months swapped), and the
+"""A run killed at any point leaves what readers see as it was (or with its load fully published), and the
 next run ends with the correct marts."""
 
+import datetime as dt
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from portal.clickhouse.client import clickhouse
 from portal.etl import pipeline, runs
 from portal.etl.context import RunContext
 from portal.etl.models import EtlRun
-from portal.etl.steps.load import swap_months
+from portal.etl.steps.load import copy_months, reserve_load_id
 from tests.support.etl import (
     PROSTHETIC_MART,
     USER_MART,
@@ -84,27 +85,26 @@ def test_a_run_killed_between_steps_changes_no_mart_and_the_next_run_completes(b
 
 
 @etl_db
-def test_a_run_killed_in_the_middle_of_the_load_leaves_whole_months_and_the_next_run_completes(built):
+def test_a_run_killed_in_the_middle_of_the_load_changes_nothing_readers_see_and_the_next_run_completes(built):
     run = start_run_and_die_after(list(pipeline.STEPS)[:4])
-    # The load step got as far as swapping February of the user mart, then the worker died.
+    # The load step got as far as copying February of the user mart, unpublished, then died.
+    ctx = RunContext.of(EtlRun.objects.get(pk=run.pk))
     with clickhouse() as client:
-        swap_months(
-            client,
-            RunContext.of(EtlRun.objects.get(pk=run.pk)),
-            mart=USER_MART,
-            stage="etl_stage_user_monthly_metrics",
-            months=["2024-02"],
-        )
-    owner = built["owner"].pk
-    half_loaded = mart_rows(USER_MART)
-    assert half_loaded[(owner, "2024-02")]["total_payments"] == Decimal("0.00")  # new February
-    assert half_loaded[(owner, "2024-03")] == built["marts"][USER_MART][(owner, "2024-03")]  # old March
-    assert mart_rows(PROSTHETIC_MART) == built["marts"][PROSTHETIC_MART]
+        load_id = reserve_load_id(client, ctx)
+    copy_months(
+        ctx,
+        load_id=load_id,
+        mart=USER_MART,
+        stage="etl_stage_user_monthly_metrics",
+        months=[dt.date(2024, 2, 1)],
+    )
+    assert {table: mart_rows(table) for table in built["marts"]} == built["marts"]
 
     next_run = run_etl(data_as_of=NEXT_AS_OF)
 
     assert next_run.status == EtlRun.Status.SUCCESS
     assert next_run.months_recomputed == ["2024-02", "2024-03"]
+    assert mart_rows(USER_MART)[(built["owner"].pk, "2024-02")]["total_payments"] == Decimal("0.00")
     assert mart_rows(PROSTHETIC_MART)[(built["arm"].pk, "2024-02")]["error_count"] == 1
     assert_marts_equal_a_full_rebuild(NEXT_AS_OF)
 

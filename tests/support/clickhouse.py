@@ -11,7 +11,8 @@ from django.conf import settings
 from portal.clickhouse.client import clickhouse
 from portal.clickhouse.schema import apply_migrations
 
-MART_TABLES = ("report_user_monthly_metrics", "report_prosthetic_monthly_metrics")
+# The marts and the record of their published loads (portal/clickhouse/publication.py).
+MART_TABLES = ("report_user_monthly_metrics", "report_prosthetic_monthly_metrics", "mart_loads")
 
 
 @pytest.fixture

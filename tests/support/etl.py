@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connections
 
 from portal.clickhouse.client import clickhouse
+from portal.clickhouse.publication import live_rows
 from portal.etl import pipeline, runs
 from portal.etl.models import EtlRun
 
@@ -20,6 +21,7 @@ ETL_TABLES = (
     "etl_subscriptions_next", "etl_payments", "etl_payments_next", "etl_support_tickets",
     "etl_support_tickets_next", "etl_crm_ids", "etl_events", "etl_events_next", "etl_battery_metrics",
     "etl_battery_metrics_next", "etl_stage_user_monthly_metrics", "etl_stage_prosthetic_monthly_metrics",
+    "etl_crm_rejects", "etl_crm_commits",
 )  # fmt: skip
 USER_MART = "report_user_monthly_metrics"
 PROSTHETIC_MART = "report_prosthetic_monthly_metrics"
@@ -52,15 +54,18 @@ def run_etl(
 
 
 def mart_rows(table: str) -> dict[tuple, dict]:
-    """Every row of a mart, keyed by (user_id, month) or (prosthetic_id, month)."""
+    """Every row of a mart that readers see, keyed by (user_id, month) or (prosthetic_id, month);
+    a key seen twice fails the test."""
     with clickhouse() as client:
         result = client.query(
-            "SELECT * FROM {db:Identifier}.{t:Identifier} ORDER BY ALL",
+            f"SELECT * FROM {{db:Identifier}}.{{t:Identifier}} WHERE {live_rows(table)} ORDER BY ALL",  # noqa: S608
             parameters={"db": settings.CLICKHOUSE_DATABASE, "t": table},
         )
     rows = [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
     key = "prosthetic_id" if table == PROSTHETIC_MART else "user_id"
-    return {(row[key], row["month"].strftime("%Y-%m")): row for row in rows}
+    keyed = {(row[key], row["month"].strftime("%Y-%m")): row for row in rows}
+    assert len(keyed) == len(rows), f"duplicate keys in {table}"
+    return keyed
 
 
 def without_data_as_of(rows: dict[tuple, dict]) -> dict[tuple, dict]:

@@ -4,7 +4,12 @@ A nightly run reads only rows whose ``updated_at`` is past the baseline's waterm
 of ids the CRM has now (CRM tables are small; the id list is how deletions show up), and carries
 over the committed copy of every row that still exists and did not change. A full run copies
 everything. ``etl_<table>`` (what the marts were built from) is replaced by ``_next`` only in the
-load step, after the marts are swapped, so a run that dies on the way changes nothing here.
+load step, after the marts are published, so a run that dies on the way changes nothing here.
+
+A row that breaks one of DESIGN's rules (``Rule``: a negative or unreadable amount, an unreadable
+or missing date, a status outside the documented values, ...) is left out of the copy, so out of
+every metric, and counted per reason in the run record like rejected telemetry: by the run that
+read it (a nightly run reads the rows changed since its watermark).
 """
 
 from __future__ import annotations
@@ -20,10 +25,25 @@ from portal.etl.sources import SourceDatabase, crm
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One of DESIGN's rules for a CRM column; a row that breaks it is rejected with a reason named
+    after the column: ``missing_<column>`` (NULL where a value is required), ``unreadable_<column>``
+    (not a date, a timestamp or a number), ``negative_<column>``, ``unknown_<column>`` (not one of
+    the documented values)."""
+
+    column: str
+    kind: str  # sources.SourceDatabase.column kind
+    required: bool = True
+    not_negative: bool = False
+    one_of: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CrmTable:
     name: str
     # Column -> kind (see sources.SourceDatabase.column); id and updated_at are always copied.
     columns: dict[str, str]
+    rules: tuple[Rule, ...] = ()
 
     @property
     def committed(self) -> str:
@@ -35,7 +55,7 @@ class CrmTable:
 
 
 CRM_TABLES = (
-    CrmTable("users", {"created_at": "datetime"}),
+    CrmTable("users", {"created_at": "datetime"}, rules=(Rule("created_at", "datetime"),)),
     CrmTable(
         "prosthetics",
         {
@@ -45,33 +65,86 @@ CRM_TABLES = (
             "limb": "string",
             "activated_at": "datetime",
         },
+        rules=(
+            Rule("activated_at", "datetime"),
+            Rule("limb", "string", one_of=("left_arm", "right_arm", "left_leg", "right_leg")),
+            Rule("status", "string", one_of=("active", "maintenance", "retired")),
+        ),
     ),
     CrmTable(
         "subscriptions",
         {"user_id": "int", "monthly_cost": "decimal", "started_on": "date", "ended_on": "date"},
+        rules=(
+            Rule("monthly_cost", "decimal", not_negative=True),
+            Rule("started_on", "date"),
+            Rule("ended_on", "date", required=False),
+            Rule("plan", "string", one_of=("basic", "standard", "premium")),
+            Rule("status", "string", one_of=("active", "cancelled", "expired")),
+        ),
     ),
-    CrmTable("payments", {"user_id": "int", "amount": "decimal", "status": "string", "paid_at": "datetime"}),
-    CrmTable("support_tickets", {"user_id": "int", "created_at": "datetime", "resolved_at": "datetime"}),
+    CrmTable(
+        "payments",
+        {"user_id": "int", "amount": "decimal", "status": "string", "paid_at": "datetime"},
+        rules=(
+            Rule("amount", "decimal", not_negative=True),
+            Rule("paid_at", "datetime"),
+            Rule("status", "string", one_of=("success", "failed", "pending", "refunded")),
+        ),
+    ),
+    CrmTable(
+        "support_tickets",
+        {"user_id": "int", "created_at": "datetime", "resolved_at": "datetime"},
+        rules=(
+            Rule("created_at", "datetime"),
+            Rule("resolved_at", "datetime", required=False),
+            Rule("priority", "string", one_of=("low", "normal", "high", "critical")),
+            Rule("status", "string", one_of=("open", "in_progress", "resolved", "closed")),
+        ),
+    ),
 )
+
+
+def reject_reason(source: SourceDatabase, table: CrmTable) -> str:
+    """ClickHouse expression: the first rule the source row breaks, or ''."""
+    conditions = []
+    for rule in table.rules:
+        raw, value = rule.column, source.column(rule.column, rule.kind)
+        if rule.required:
+            conditions.append((f"{raw} IS NULL", f"missing_{rule.column}"))
+        if rule.one_of:
+            values = ", ".join(f"'{v}'" for v in rule.one_of)
+            conditions.append(
+                (f"{raw} IS NOT NULL AND toString({raw}) NOT IN ({values})", f"unknown_{rule.column}")
+            )
+            continue
+        conditions.append((f"{raw} IS NOT NULL AND {value} IS NULL", f"unreadable_{rule.column}"))
+        if rule.not_negative:
+            conditions.append((f"{value} < 0", f"negative_{rule.column}"))
+    if not conditions:
+        return "''"
+    return "multiIf(" + ", ".join(f"{cond}, '{reason}'" for cond, reason in conditions) + ", '')"
 
 
 def extract_crm(ctx: RunContext) -> dict:
     source = crm()
     with etl_clickhouse() as client:
-        client.command(
-            "TRUNCATE TABLE IF EXISTS {db:Identifier}.etl_crm_ids", parameters={"db": ctx.database}
-        )
+        for working in ("etl_crm_ids", "etl_crm_rejects"):
+            client.command(
+                f"TRUNCATE TABLE IF EXISTS {{db:Identifier}}.{working}", parameters={"db": ctx.database}
+            )
         for table in CRM_TABLES:
             _extract_table(client, ctx, source, table)
         tables = _table_figures(client, ctx)
+        rejected = _rejected(client, ctx)
     watermarks = {
         name: capped_watermark(figures.pop("latest"), ctx, previous=ctx.baseline_watermarks.get(name))
         for name, figures in tables.items()
     }
     return {
-        "read": sum(t["changed"] + t["ids"] for t in tables.values()),
+        "read": sum(t["changed"] + t["ids"] for t in tables.values()) + sum(rejected.values()),
         "written": sum(t["rows"] for t in tables.values()),
         "tables": tables,
+        "rejected": rejected,
         "watermarks": watermarks,
     }
 
@@ -87,11 +160,20 @@ def _extract_table(client: Client, ctx: RunContext, source: SourceDatabase, tabl
         params["since"] = source.timestamp_parameter(since)
     columns = ["id", *table.columns, "updated_at"]
     kinds = {"id": "int", **table.columns, "updated_at": "datetime"}
-    select = ", ".join(source.column(name, kinds[name]) for name in columns)
+    values = ", ".join(f"{source.column(name, kinds[name])} AS v_{name}" for name in columns)
     # The inner query filters on the source's own columns, so the condition reaches the source.
+    checked = (
+        f"SELECT {values}, {reject_reason(source, table)} AS reject_reason "
+        f"FROM (SELECT * FROM {source.table(table.name)} {where})"
+    )
     client.command(
         f"INSERT INTO {{db:Identifier}}.{table.next} ({', '.join(columns)}) "
-        f"SELECT {select} FROM (SELECT * FROM {source.table(table.name)} {where})",
+        f"SELECT {', '.join(f'v_{name}' for name in columns)} FROM ({checked}) WHERE reject_reason = ''",
+        parameters=params,
+    )
+    client.command(
+        f"INSERT INTO {{db:Identifier}}.etl_crm_rejects (source_table, id, reason) "
+        f"SELECT '{table.name}', v_id, reject_reason FROM ({checked}) WHERE reject_reason != ''",
         parameters=params,
     )
     if since is None:
@@ -104,7 +186,10 @@ def _extract_table(client: Client, ctx: RunContext, source: SourceDatabase, tabl
     client.command(
         f"INSERT INTO {{db:Identifier}}.{table.next} SELECT * FROM {{db:Identifier}}.{table.committed} "
         f"WHERE id IN (SELECT id FROM {{db:Identifier}}.etl_crm_ids WHERE source_table = '{table.name}') "
-        f"AND id NOT IN (SELECT id FROM {{db:Identifier}}.{table.next})",
+        f"AND id NOT IN (SELECT id FROM {{db:Identifier}}.{table.next}) "
+        # A row that changed and now breaks a rule is out, not carried over in its old version.
+        f"AND id NOT IN (SELECT id FROM {{db:Identifier}}.etl_crm_rejects "
+        f"WHERE source_table = '{table.name}')",
         parameters=params,
     )
 
@@ -130,6 +215,16 @@ def _table_figures(client: Client, ctx: RunContext) -> dict[str, dict]:
         name: {"changed": changed, "ids": ids, "rows": count, "latest": latest}
         for name, changed, ids, count, latest in rows
     }
+
+
+def _rejected(client: Client, ctx: RunContext) -> dict[str, int]:
+    """Rows this run read and rejected, per "table.reason"."""
+    rows = client.query(
+        "SELECT concat(source_table, '.', reason), count() FROM {db:Identifier}.etl_crm_rejects "
+        "GROUP BY 1 ORDER BY 1",
+        parameters=ctx.parameters(),
+    ).result_rows
+    return {reason: count for reason, count in rows}
 
 
 def capped_watermark(latest: dt.datetime, ctx: RunContext, *, previous: str | None) -> str:

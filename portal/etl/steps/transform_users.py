@@ -19,7 +19,7 @@ from portal.clickhouse.schema import local_table, on_cluster
 from portal.etl.changes import DAO, LAST_MONTH
 from portal.etl.context import RunContext
 from portal.etl.expressions import months_between
-from portal.etl.plan import format_months, months_for
+from portal.etl.plan import format_months, month_batches, months_for
 from portal.etl.session import etl_clickhouse
 
 MONTHS = "{months:Array(Date)}"
@@ -86,19 +86,23 @@ def transform_user_metrics(ctx: RunContext) -> dict:
 
 
 def build_stage(ctx: RunContext, *, mart: str, stage: str, sql: str) -> dict:
-    """Decide the months, empty the staging table and fill it with them; one lock for the step.
+    """Decide the months, empty the staging table and fill it with them, a batch of months per
+    statement (see ``plan.month_batches``).
 
     On a cluster the insert goes through the Distributed staging table, synchronously, so every
-    shard holds its users' rows before the load step swaps them in."""
+    shard holds its users' rows before the load step copies them into the mart."""
     with etl_clickhouse() as client:
         months = months_for(client, ctx, mart=mart)
-        params = {**ctx.parameters(), "months": months}
         client.command(
-            f"TRUNCATE TABLE {{db:Identifier}}.{local_table(stage)} {on_cluster()}", parameters=params
+            f"TRUNCATE TABLE {{db:Identifier}}.{local_table(stage)} {on_cluster()}",
+            parameters=ctx.parameters(),
         )
-        if months:
-            client.command(sql, parameters=params, settings=_insert_settings())
-        written = client.query(f"SELECT count() FROM {{db:Identifier}}.{stage}", parameters=params)
+    for batch in month_batches(months):
+        # One lock per batch: report reads get the embedded ClickHouse in between.
+        with etl_clickhouse() as client:
+            client.command(sql, parameters={**ctx.parameters(), "months": batch}, settings=_insert_settings())
+    with etl_clickhouse() as client:
+        written = client.query(f"SELECT count() FROM {{db:Identifier}}.{stage}", parameters=ctx.parameters())
     return {"months": format_months(months), "written": written.result_rows[0][0]}
 
 
