@@ -24,3 +24,4 @@ for _alias, _db in DATABASES.items():
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
+CHANGE_FEED_SLOT_PREFIX = f"test_{_RUN_ID}"  # slots are per PostgreSQL cluster: one name per test run

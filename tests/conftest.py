@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.support.etl",
     "tests.support.reports",
     "tests.support.e2e",
+    "tests.support.feed",
 ]

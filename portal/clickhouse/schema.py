@@ -24,6 +24,8 @@ from django.conf import settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "sql"
 _ENGINE_PLACEHOLDER = re.compile(r"\{engine:(\w+)\}")
+# {replacing:table:version_column:is_deleted_column}: a ReplacingMergeTree (replicated on a cluster).
+_REPLACING_PLACEHOLDER = re.compile(r"\{replacing:(\w+):(\w+):(\w+)\}")
 _CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS \{database\}\.(\w+)")
 LOCAL_SUFFIX = "_local"
 # Tables sharded across a cluster, with their sharding key: a user's rows live on one shard.
@@ -79,6 +81,9 @@ def _render(template: str, *, database: str, cluster: str) -> str:
     text = _ENGINE_PLACEHOLDER.sub(
         lambda m: _engine(m.group(1), database=database, cluster=cluster), template
     )
+    text = _REPLACING_PLACEHOLDER.sub(
+        lambda m: _replacing_engine(*m.groups(), database=database, cluster=cluster), text
+    )
     return text.replace("{database}", database).replace("{on_cluster}", on_cluster(cluster=cluster))
 
 
@@ -87,6 +92,13 @@ def _engine(table: str, *, database: str, cluster: str) -> str:
         return "MergeTree"
     zk_path = f"/clickhouse/tables/{{shard}}/{database}/{table}"
     return f"ReplicatedMergeTree('{zk_path}', '{{replica}}')"
+
+
+def _replacing_engine(table: str, version: str, is_deleted: str, *, database: str, cluster: str) -> str:
+    if not cluster:
+        return f"ReplacingMergeTree({version}, {is_deleted})"
+    zk_path = f"/clickhouse/tables/{{shard}}/{database}/{table}"
+    return f"ReplicatedReplacingMergeTree('{zk_path}', '{{replica}}', {version}, {is_deleted})"
 
 
 def all_migrations() -> list[Migration]:
