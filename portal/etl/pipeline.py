@@ -30,6 +30,7 @@ STEPS: dict[str, Callable[[RunContext], dict]] = {
     "load": load,
 }
 STEP_TITLES = {
+    "feed": "Read the change feed",
     "extract_crm": "Extract CRM",
     "extract_telemetry": "Extract telemetry",
     "transform_user_metrics": "Transform user metrics",

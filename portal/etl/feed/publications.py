@@ -43,6 +43,8 @@ FEEDS = (
 
 def unavailable_reason(feed: Feed) -> str | None:
     """Why this source cannot feed changes by logical replication (None: it can)."""
+    if not settings.CHANGE_FEED_ENABLED:
+        return "the change feed is turned off (CHANGE_FEED_ENABLED)"
     connection = connections[feed.alias]
     if connection.vendor != "postgresql":
         return f"the {feed.alias} database is {connection.vendor}, not PostgreSQL"

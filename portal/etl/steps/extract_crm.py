@@ -54,7 +54,7 @@ CRM_TABLES = (
 
 
 def extract_crm(ctx: RunContext) -> dict:
-    source = crm()
+    source = crm(mirrors=ctx.reads_mirrors)
     with etl_clickhouse() as client:
         client.command(
             "TRUNCATE TABLE IF EXISTS {db:Identifier}.etl_crm_ids", parameters={"db": ctx.database}
