@@ -139,6 +139,8 @@ CHANGE_FEED_BATCH_CHANGES = env.int("CHANGE_FEED_BATCH_CHANGES", default=20_000)
 # created) and how long its run rows are kept.
 MARTS_REFRESH_SECONDS = env.int("MARTS_REFRESH_SECONDS", default=60)
 ETL_TICK_RETENTION_DAYS = env.int("ETL_TICK_RETENTION_DAYS", default=14)
+# The ETL runs page shows an alert when the oldest unread change in a slot is older than this.
+CHANGE_FEED_LAG_ALERT_SECONDS = env.int("CHANGE_FEED_LAG_ALERT_SECONDS", default=300)
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

@@ -6,9 +6,10 @@ import pytest
 from django.test import override_settings
 
 from portal.crm.models import User
+from portal.etl import pipeline, runs
 from portal.etl.models import EtlRun
 from portal.etl.refresh import refresh_marts
-from tests.support.etl import assert_marts_equal_a_full_rebuild
+from tests.support.etl import PROSTHETIC_MART, USER_MART, assert_marts_equal_a_full_rebuild, mart_rows
 from tests.support.factories import (
     BatteryMetricFactory,
     CrmUserFactory,
@@ -104,3 +105,19 @@ def test_a_failed_tick_is_retried_by_the_next_one(tick_mode):
 
     assert "2024-07" in again.months_recomputed
     assert_marts_equal_a_full_rebuild(again.data_as_of)
+
+
+def test_the_nightly_run_after_ticks_changes_no_cell_and_keeps_data_as_of(tick_mode):
+    _owner, arm, _payment = customer_with_history()
+    tick()
+    EventFactory(prosthetic_id=arm.pk, event_type="error", occurred_at=utc(2024, 8, 1))
+    ticked = tick()
+    before = {table: mart_rows(table) for table in (USER_MART, PROSTHETIC_MART)}
+
+    nightly = runs.create_run(trigger=EtlRun.Trigger.SCHEDULE)
+    pipeline.run_all(nightly.pk, token="nightly")
+    nightly.refresh_from_db()
+
+    assert nightly.status == EtlRun.Status.SUCCESS, nightly.error
+    assert nightly.data_as_of == ticked.data_as_of
+    assert {table: mart_rows(table) for table in (USER_MART, PROSTHETIC_MART)} == before
