@@ -63,14 +63,16 @@ def test_a_tick_brings_every_kind_of_change_into_the_marts(tick_mode):
     assert first.reads_mirrors == (tick_mode == "logical")
 
     # A late event for a month a year and more ago, a session crossing a month boundary, a
-    # critical error, a payment moved between months, a new ticket, an edited subscription and a
-    # deleted customer.
+    # critical error, a payment moved between months, a new ticket, an edited prosthesis and
+    # subscription, and a deleted customer.
     EventFactory(prosthetic_id=arm.pk, event_type="critical_error", occurred_at=utc(2024, 3, 31, 23))
     EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 4, 2, 7))
     EventFactory(prosthetic_id=arm.pk, event_type="power_off", occurred_at=utc(2024, 4, 2, 9))
     payment.paid_at = utc(2024, 5, 3)
     payment.save()
     SupportTicketFactory(user=owner, prosthetic=arm, created_at=utc(2024, 5, 4), resolved_at=utc(2024, 6, 1))
+    arm.model = "BionicPRO X3"  # copied into every month of the prosthesis
+    arm.save()
     subscription = owner.subscriptions.get()
     subscription.monthly_cost = "3990.00"
     subscription.save()
