@@ -10,6 +10,9 @@ from portal.etl.feed import drain as feed_drain
 from portal.etl.feed.drain import PEEK, drain
 from portal.etl.feed.pgoutput import Begin, Commit, Decoder, RowChange
 from portal.etl.feed.publications import FEEDS, SchemaChanged, health
+from portal.etl.feed.setup import set_up, tear_down
+from portal.etl.feed.snapshot import SnapshotMissing, forget_snapshot
+from portal.etl.refresh import refresh_marts
 from portal.telemetry.models import Event
 from tests.support.factories import (
     BatteryMetricFactory,
@@ -155,3 +158,24 @@ def test_setup_change_feed_is_idempotent_and_drop_removes_the_slots(change_feed,
     call_command("setup_change_feed", "--drop")
     assert "dropped slot" in capsys.readouterr().out
     assert not health(CRM).exists and not health(TELEMETRY).exists
+
+
+def test_rows_already_in_the_source_are_copied_into_the_mirrors_when_the_feed_is_set_up(change_feed):
+    some_of_everything()
+    for feed in FEEDS:  # a feed set up on a source that already has rows
+        tear_down(feed)
+        set_up(feed)
+    with override_settings(CHANGE_FEED_BATCH_CHANGES=1):
+        drain_all()  # nothing waits in the new slots; the copy holds everything
+
+    for table in ALL_TABLES:
+        assert mirror_rows(table) == source_rows(table), table
+
+
+def test_a_tick_refuses_a_feed_whose_initial_copy_never_completed(change_feed):
+    with clickhouse() as client:
+        forget_snapshot(CRM, client)
+    CrmUserFactory(created_at=utc(2024, 1, 5))
+
+    with pytest.raises(SnapshotMissing, match="setup_change_feed --drop"):
+        refresh_marts()

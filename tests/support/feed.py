@@ -16,7 +16,8 @@ from django.conf import settings
 from portal.clickhouse.client import clickhouse
 from portal.clickhouse.schema import apply_migrations
 from portal.etl.feed import mirrors
-from portal.etl.feed.publications import FEEDS, drop, ensure, unavailable_reason
+from portal.etl.feed.publications import FEEDS, unavailable_reason
+from portal.etl.feed.setup import set_up, tear_down
 
 
 def feed_unavailable() -> str | None:
@@ -38,15 +39,13 @@ def change_feed(clickhouse_marts):
         pytest.skip(f"no logical replication: {reason} (CI runs these on PostgreSQL)")
     with clickhouse() as client:
         apply_migrations(client)
-        for table in mirrors.MIRRORED_COLUMNS:
-            client.command(f"TRUNCATE TABLE {settings.CLICKHOUSE_DATABASE}.{mirrors.mirror_table(table)}")
     for feed in FEEDS:
-        ensure(feed)
+        set_up(feed)
     try:
         yield FEEDS
     finally:
         for feed in FEEDS:
-            drop(feed)
+            tear_down(feed)
 
 
 def _comparable(value: object) -> object:

@@ -44,3 +44,9 @@ CREATE TABLE IF NOT EXISTS {database}.mirror_battery_metrics {on_cluster}
  current_ma Nullable(Int64), temperature_c Nullable(Decimal(18, 1)), is_charging Nullable(UInt8),
  received_at Nullable(DateTime64(6, 'UTC')), _version UInt64, _is_deleted UInt8)
 ENGINE = {replacing:mirror_battery_metrics:_version:_is_deleted} ORDER BY id;
+
+-- One row per completed initial copy of a source into its mirrors (setup_change_feed): the slot's
+-- consistent point is the version of every copied row, so any change the slot holds wins over it.
+CREATE TABLE IF NOT EXISTS {database}.mirror_snapshots {on_cluster}
+(feed String, version UInt64, taken_at DateTime64(6, 'UTC'))
+ENGINE = {engine:mirror_snapshots} ORDER BY feed;

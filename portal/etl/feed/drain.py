@@ -68,6 +68,11 @@ def drain(feed: Feed, client, *, batch_size: int | None = None) -> DrainResult:
             result.rows[table] = result.rows.get(table, 0) + len(rows)
 
 
+def has_pending_changes(feed: Feed) -> bool:
+    """Whether the slot holds at least one change of the published tables (decodes one transaction)."""
+    return bool(_peek(feed, 1))
+
+
 def _peek(feed: Feed, batch_size: int) -> list[tuple[str, bytes]]:
     # Timestamps in the text values are printed in the session's time zone: make it UTC.
     with transaction.atomic(using=feed.alias), connections[feed.alias].cursor() as cursor:

@@ -56,9 +56,11 @@ def unavailable_reason(feed: Feed) -> str | None:
     return None
 
 
-def ensure(feed: Feed) -> list[str]:
-    """Create the publication and the slot if missing (idempotent); returns what was done."""
+def ensure(feed: Feed) -> tuple[list[str], str | None]:
+    """Create the publication and the slot if missing (idempotent); returns what was done and, when
+    the slot was created now, its consistent point (the LSN from which it holds changes)."""
     done = []
+    created_at_lsn = None
     with connections[feed.alias].cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_publication WHERE pubname = %s", [feed.name])
         if cursor.fetchone() is None:
@@ -67,9 +69,12 @@ def ensure(feed: Feed) -> list[str]:
             done.append(f"created publication {feed.name}")
         cursor.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", [feed.name])
         if cursor.fetchone() is None:
-            cursor.execute("SELECT pg_create_logical_replication_slot(%s, 'pgoutput')", [feed.name])
+            cursor.execute(
+                "SELECT lsn::text FROM pg_create_logical_replication_slot(%s, 'pgoutput')", [feed.name]
+            )
+            (created_at_lsn,) = cursor.fetchone()
             done.append(f"created slot {feed.name}")
-    return done
+    return done, created_at_lsn
 
 
 def drop(feed: Feed) -> list[str]:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from portal.etl.feed import publications
+from portal.etl.feed import setup
 from portal.etl.feed.publications import FEEDS, health, unavailable_reason
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             if reason:
                 self.stdout.write(f"{feed.alias}: no change feed ({reason}); the tick reads it by watermark.")
                 continue
-            change = publications.drop if drop else publications.ensure
+            change = setup.tear_down if drop else setup.set_up
             for line in change(feed) or ["nothing to do"]:
                 self.stdout.write(f"{feed.alias}: {line}")
             if not drop:
