@@ -149,6 +149,21 @@ ETL_STALE_AFTER_SECONDS = env.int("ETL_STALE_AFTER_SECONDS", default=600)
 # child is killed 60 s later). A full --scale 10 build takes seconds; the limit leaves wide room.
 ETL_STEP_TIME_LIMIT_SECONDS = env.int("ETL_STEP_TIME_LIMIT_SECONDS", default=2 * ETL_STALE_AFTER_SECONDS)
 
+# --- Change feed (portal/etl/feed) --------------------------------------------------------------
+# Publication and slot names are "<prefix>_crm" and "<prefix>_telemetry"; slots are per PostgreSQL
+# cluster, so two deployments sharing a server need two prefixes.
+CHANGE_FEED_SLOT_PREFIX = env("CHANGE_FEED_SLOT_PREFIX", default="bionicpro")
+# Off: every source is read by watermark, even a PostgreSQL with logical replication.
+CHANGE_FEED_ENABLED = env.bool("CHANGE_FEED_ENABLED", default=True)
+# Changes read from a slot per batch (whole transactions: a larger transaction comes whole).
+CHANGE_FEED_BATCH_CHANGES = env.int("CHANGE_FEED_BATCH_CHANGES", default=20_000)
+# The refresh tick (bionicpro_marts_refresh): its default interval (editable in the admin once
+# created) and how long its run rows are kept.
+MARTS_REFRESH_SECONDS = env.int("MARTS_REFRESH_SECONDS", default=60)
+ETL_TICK_RETENTION_DAYS = env.int("ETL_TICK_RETENTION_DAYS", default=14)
+# The ETL runs page shows an alert when the oldest unread change in a slot is older than this.
+CHANGE_FEED_LAG_ALERT_SECONDS = env.int("CHANGE_FEED_LAG_ALERT_SECONDS", default=300)
+
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)

@@ -27,3 +27,4 @@ CELERY_TASK_ALWAYS_EAGER = True
 
 # Report e-mails: the ETL tests and most others must not send; delivery tests turn it on.
 REPORT_DELIVERY_ENABLED = False
+CHANGE_FEED_SLOT_PREFIX = f"test_{_RUN_ID}"  # slots are per PostgreSQL cluster: one name per test run

@@ -15,4 +15,5 @@ pytest_plugins = [
     "tests.support.demo_site",
     "tests.support.statement_world",
     "tests.support.seeded_demo",
+    "tests.support.feed",
 ]

@@ -26,6 +26,8 @@ from django.conf import settings
 MIGRATIONS_DIR = Path(__file__).parent / "sql"
 _ENGINE_PLACEHOLDER = re.compile(r"\{engine:(\w+)\}")
 _REPLACING_PLACEHOLDER = re.compile(r"\{replacing_engine:(\w+):(\w+)\}")
+# {replacing:table:version_column:is_deleted_column}: a ReplacingMergeTree (replicated on a cluster).
+_REPLACING_DELETED_PLACEHOLDER = re.compile(r"\{replacing:(\w+):(\w+):(\w+)\}")
 _CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS \{database\}\.(\w+)")
 _ALTER_TABLE = re.compile(r"ALTER TABLE \{database\}\.(\w+) ")
 LOCAL_SUFFIX = "_local"
@@ -90,6 +92,9 @@ def _render(template: str, *, database: str, cluster: str) -> str:
     text = _ENGINE_PLACEHOLDER.sub(
         lambda m: _engine(m.group(1), database=database, cluster=cluster), template
     )
+    text = _REPLACING_DELETED_PLACEHOLDER.sub(
+        lambda m: _replacing_deleted_engine(*m.groups(), database=database, cluster=cluster), text
+    )
     return text.replace("{database}", database).replace("{on_cluster}", on_cluster(cluster=cluster))
 
 
@@ -106,6 +111,16 @@ def _replacing_engine(table: str, version: str, *, database: str, cluster: str) 
         return f"ReplacingMergeTree({version})"
     zk_path = f"/clickhouse/tables/all/{database}/{table}"
     return f"ReplicatedReplacingMergeTree('{zk_path}', '{{replica}}', {version})"
+
+
+def _replacing_deleted_engine(
+    table: str, version: str, is_deleted: str, *, database: str, cluster: str
+) -> str:
+    """A ReplacingMergeTree with an is_deleted column (the change feed's mirrors)."""
+    if not cluster:
+        return f"ReplacingMergeTree({version}, {is_deleted})"
+    zk_path = f"/clickhouse/tables/{{shard}}/{database}/{table}"
+    return f"ReplicatedReplacingMergeTree('{zk_path}', '{{replica}}', {version}, {is_deleted})"
 
 
 def all_migrations() -> list[Migration]:

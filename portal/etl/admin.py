@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.admin_mixins import ReadOnlyAdminMixin
 from portal.etl import runs
+from portal.etl.feed.status import last_tick, source_feeds
 from portal.etl.models import EtlRun
 from portal.etl.pipeline import STEP_TITLES
 
@@ -105,7 +106,12 @@ class EtlRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return actions
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "may_queue_etl": self.may_queue(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "may_queue_etl": self.may_queue(request),
+            "source_feeds": source_feeds(),
+            "last_tick": last_tick(),
+        }
         return super().changelist_view(request, extra_context)
 
     def get_urls(self):

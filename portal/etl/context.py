@@ -29,6 +29,7 @@ class RunContext:
     baseline_data_as_of: dt.datetime = EPOCH
     baseline_watermarks: dict = field(default_factory=dict)
     steps: dict = field(default_factory=dict)
+    reads_mirrors: bool = False
 
     @classmethod
     def of(cls, run: EtlRun) -> RunContext:
@@ -46,6 +47,7 @@ class RunContext:
             baseline_data_as_of=(baseline.data_as_of if baseline else None) or EPOCH,
             baseline_watermarks=(baseline.watermarks if baseline else {}) or {},
             steps=run.steps or {},
+            reads_mirrors=run.reads_mirrors,
         )
 
     @property

@@ -10,6 +10,7 @@ class EtlRun(models.Model):
         SCHEDULE = "schedule", _("schedule")
         ADMIN = "admin", _("admin")
         COMMAND = "command", _("command line")
+        TICK = "tick", _("refresh tick")
 
     class Mode(models.TextChoices):
         INCREMENTAL = "incremental", _("incremental")
@@ -43,6 +44,9 @@ class EtlRun(models.Model):
     # a run whose heartbeat is stale, or whose process is gone, no longer blocks the next run.
     heartbeat_at = models.DateTimeField(_("heartbeat"), null=True, blank=True)
     worker = models.CharField(_("worker"), max_length=128, blank=True)
+    # The run read the change feed's ClickHouse mirrors instead of the source databases (a refresh
+    # tick on a PostgreSQL source with logical replication).
+    reads_mirrors = models.BooleanField(_("reads the change feed"), default=False)
 
     class Meta:
         # Moved from the reports app without touching the table: same name, same rows.

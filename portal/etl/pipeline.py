@@ -33,6 +33,7 @@ STEPS: dict[str, Callable[[RunContext], dict]] = {
 }
 # English in the command line's progress; the admin shows them translated (gettext at render).
 STEP_TITLES = {
+    "feed": gettext_noop("Read the change feed"),
     "extract_crm": gettext_noop("Extract CRM"),
     "extract_telemetry": gettext_noop("Extract telemetry"),
     "transform_user_metrics": gettext_noop("Transform user metrics"),

@@ -43,6 +43,16 @@ def start_of_utc_day(now: dt.datetime | None = None) -> dt.datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def default_data_as_of(now: dt.datetime, baseline: EtlRun | None) -> dt.datetime:
+    """The start of the UTC day, or later: where refresh ticks have already taken the marts past
+    it, a nightly (reconciling) run builds to the same instant, so it agrees with them cell for
+    cell and data_as_of never goes back."""
+    start = start_of_utc_day(now)
+    if baseline is not None and baseline.data_as_of is not None and start < baseline.data_as_of <= now:
+        return baseline.data_as_of
+    return start
+
+
 def create_run(
     *,
     trigger: str,
@@ -100,9 +110,9 @@ def _try_claim(run_id: int, token: str) -> EtlRun:
         run.started_at = now
         run.heartbeat_at = now
         run.worker = this_worker()
-        if run.data_as_of is None:
-            run.data_as_of = start_of_utc_day(now)
         baseline = baseline_run(run.pk)
+        if run.data_as_of is None:
+            run.data_as_of = default_data_as_of(now, baseline)
         if run.mode == EtlRun.Mode.INCREMENTAL and baseline is None:
             run.mode = EtlRun.Mode.FULL  # nothing to be incremental from yet
         run.save()

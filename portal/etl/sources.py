@@ -1,5 +1,6 @@
 """How ClickHouse reads a source database itself: ``sqlite()`` for a SQLite file (the embedded
-default and the tests), ``postgresql()`` for PostgreSQL (production).
+default and the tests), ``postgresql()`` for PostgreSQL (production), or the change feed's mirrors
+of it inside ClickHouse (a refresh tick on a PostgreSQL source with logical replication).
 
 Connection details come from Django's ``DATABASES`` (``crm``, ``telemetry``); ``ETL_SOURCE_HOST``,
 ``ETL_SOURCE_USER`` and ``ETL_SOURCE_PASSWORD`` override what a ClickHouse server uses to reach
@@ -50,11 +51,14 @@ _POSTGRES_COLUMN = {
 class SourceDatabase:
     """One Django database alias as ClickHouse sees it."""
 
-    def __init__(self, alias: str):
+    def __init__(self, alias: str, *, mirrors: bool = False):
         self.alias = alias
         self._db = connections[alias].settings_dict
         engine = self._db["ENGINE"]
-        if engine.endswith("sqlite3"):
+        if mirrors:
+            # The mirrors hold the source's own column types (portal/etl/feed/mirrors.py).
+            self.kind = "mirror"
+        elif engine.endswith("sqlite3"):
             self.kind = "sqlite"
         elif "postgresql" in engine:
             self.kind = "postgresql"
@@ -66,6 +70,9 @@ class SourceDatabase:
         if not _IDENTIFIER.match(name):
             raise ValueError(f"not a table name: {name!r}")
         p = self.alias
+        if self.kind == "mirror":
+            # The last version of each row; a deleted row's last version is its deletion.
+            return f"(SELECT * FROM {{db:Identifier}}.mirror_{name} FINAL WHERE _is_deleted = 0)"
         if self.kind == "sqlite":
             return f"sqlite({{{p}_path:String}}, '{name}')"
         return (
@@ -75,6 +82,8 @@ class SourceDatabase:
 
     def parameters(self) -> dict[str, str]:
         p = self.alias
+        if self.kind == "mirror":
+            return {}
         if self.kind == "sqlite":
             return {f"{p}_path": str(self._db["NAME"])}
         host = (
@@ -124,12 +133,12 @@ class SourceDatabase:
         return text.replace(secret, "***") if secret else text
 
 
-def crm() -> SourceDatabase:
-    return SourceDatabase("crm")
+def crm(*, mirrors: bool = False) -> SourceDatabase:
+    return SourceDatabase("crm", mirrors=mirrors)
 
 
-def telemetry() -> SourceDatabase:
-    return SourceDatabase("telemetry")
+def telemetry(*, mirrors: bool = False) -> SourceDatabase:
+    return SourceDatabase("telemetry", mirrors=mirrors)
 
 
 def mask_secrets(text: str) -> str:

@@ -15,7 +15,7 @@ from celery.result import AsyncResult
 from django.conf import settings
 
 from portal.core.periodic import PeriodicSchedule
-from portal.etl import pipeline, runs
+from portal.etl import pipeline, refresh, runs
 from portal.etl.errors import RETRYABLE_ERRORS
 from portal.etl.models import EtlRun
 
@@ -76,11 +76,23 @@ def run_nightly() -> int:
     return run.pk
 
 
+@shared_task(name="etl.refresh_marts", ignore_result=True)
+def refresh_marts() -> dict:
+    result = refresh.refresh_marts()
+    return {"run_id": result.run_id, "changes": result.changes, "skipped": result.skipped}
+
+
 PERIODIC_TASKS = (
     PeriodicSchedule(
         name="bionicpro_etl_daily",
         task=run_nightly.name,
         crontab={"minute": "0", "hour": "2"},
         description="Nightly ETL of CRM and telemetry into the ClickHouse report marts (DESIGN.md).",
+    ),
+    PeriodicSchedule(
+        name="bionicpro_marts_refresh",
+        task=refresh_marts.name,
+        every_seconds=settings.MARTS_REFRESH_SECONDS,
+        description="The change feed's tick: apply new source changes, rebuild the months they touch.",
     ),
 )

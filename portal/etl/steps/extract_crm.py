@@ -126,7 +126,7 @@ def reject_reason(source: SourceDatabase, table: CrmTable) -> str:
 
 
 def extract_crm(ctx: RunContext) -> dict:
-    source = crm()
+    source = crm(mirrors=ctx.reads_mirrors)
     with etl_clickhouse() as client:
         for working in ("etl_crm_ids", "etl_crm_rejects"):
             client.command(

@@ -128,7 +128,7 @@ TELEMETRY_TABLES = (
 
 
 def extract_telemetry(ctx: RunContext) -> dict:
-    source = telemetry()
+    source = telemetry(mirrors=ctx.reads_mirrors)
     tables, rejected, watermarks = {}, {}, {}
     for table in TELEMETRY_TABLES:
         # One lock per table: report reads get the embedded ClickHouse in between.

@@ -1,0 +1,327 @@
+"""Freshness benchmark: what the refresh tick costs, and how soon a committed change shows in the API.
+
+For the databases in the environment (PostgreSQL with wal_level=logical for the change feed; seed
+them with ``seed_demo --scale 10`` and run ``setup_change_feed`` first), it prints:
+
+- tick cost, each in a fresh process (median of --repeat): a tick with no change (target < 0.5 s),
+  a tick after 1,000 new events (target < 1.5 s), a tick after a late event a year back plus a
+  payment moved between months (target < 1.5 s); peak private memory of the ticking process
+  (target < 300 MB);
+- freshness: a ticker process runs ``refresh_marts`` every --tick seconds (what beat does), while
+  this process commits --changes changes of four kinds (power_on, error, payment, ticket) for one
+  customer, a few seconds apart, and polls ``/api/reports/<id>/<this month>/`` until each shows;
+  p50 and p95 from commit to visible (target p95 <= 60 s with a 60 s tick, <= 15 s with a 10 s tick).
+
+Every row it adds is removed again at the end.
+
+    python bench/freshness.py --tick 60 && python bench/freshness.py --tick 10 --skip-cost
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.etl import PrivateMemoryPeak, _django, _memory  # noqa: E402
+
+BENCH_NOTE = "bench-freshness"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _tick() -> dict:
+    from portal.etl.refresh import refresh_marts
+
+    started = time.perf_counter()
+    result = refresh_marts()
+    return {
+        "seconds": time.perf_counter() - started,
+        "run_id": result.run_id,
+        "changes": result.changes,
+        "months": len(result.months),
+        "skipped": result.skipped,
+    }
+
+
+def _bench_prostheses(count: int) -> list[int]:
+    from portal.crm.models import Prosthetic
+
+    return list(
+        Prosthetic.objects.filter(status="active").order_by("pk").values_list("pk", flat=True)[:count]
+    )
+
+
+def phase_settle() -> dict:
+    from portal.clickhouse.client import clickhouse
+    from portal.clickhouse.schema import apply_migrations
+
+    with clickhouse() as client:
+        apply_migrations(client)
+    return _tick()
+
+
+def phase_idle() -> dict:
+    return _tick()
+
+
+def phase_events() -> dict:
+    from portal.telemetry.models import Event
+
+    prostheses = _bench_prostheses(50)
+    now = _now()
+    Event.objects.bulk_create(
+        Event(
+            prosthetic_id=prostheses[i % len(prostheses)],
+            event_type="grip",
+            occurred_at=now - dt.timedelta(seconds=i),
+            received_at=now,
+            error_code=None,
+            payload={"bench": BENCH_NOTE},
+        )
+        for i in range(1000)
+    )
+    return _tick()
+
+
+def phase_late_and_payment() -> dict:
+    from portal.crm.models import Payment
+    from portal.telemetry.models import Event
+
+    (prosthetic,) = _bench_prostheses(1)
+    now = _now()
+    Event.objects.create(
+        prosthetic_id=prosthetic,
+        event_type="error",
+        occurred_at=now - dt.timedelta(days=365),
+        received_at=now,
+        error_code="E101",
+        payload={"bench": BENCH_NOTE},
+    )
+    payment = Payment.objects.filter(status="success").order_by("-paid_at").first()
+    payment.paid_at -= dt.timedelta(days=31)
+    payment.save()
+    return _tick()
+
+
+def phase_cleanup() -> dict:
+    from portal.crm.models import Payment, SupportTicket
+    from portal.telemetry.models import Event
+
+    removed = Event.objects.filter(payload__bench=BENCH_NOTE).delete()[0]
+    removed += Payment.objects.filter(method=BENCH_NOTE).delete()[0]
+    removed += SupportTicket.objects.filter(category=BENCH_NOTE).delete()[0]
+    return {"removed": removed, **_tick()}
+
+
+PHASES = {
+    "settle": phase_settle,
+    "idle": phase_idle,
+    "events": phase_events,
+    "late_and_payment": phase_late_and_payment,
+    "cleanup": phase_cleanup,
+}
+
+
+def _in_fresh_process(phase: str, env: dict) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--phase", phase], env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode:
+        sys.exit(f"phase {phase} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measure_cost(env: dict, repeat: int) -> None:
+    _in_fresh_process("settle", env)
+    for label, phase, target in (
+        ("tick, no change", "idle", 0.5),
+        ("tick, 1,000 new events", "events", 1.5),
+        ("tick, late event + payment moved", "late_and_payment", 1.5),
+    ):
+        runs = [_in_fresh_process(phase, env) for _ in range(repeat)]
+        seconds = statistics.median(r["seconds"] for r in runs)
+        private = max(r["peak_private_mb"] for r in runs)
+        months = max(r["months"] for r in runs)
+        print(
+            f"{label:<34} median {seconds:6.2f} s over {repeat}  ({months} months rebuilt; "
+            f"target < {target} s); peak private {private:.0f} MB (target < 300 MB)"
+        )
+
+
+def _change(kind: str, customer, prosthetic: int, now: dt.datetime) -> None:
+    from portal.crm.models import Payment, SupportTicket
+    from portal.telemetry.models import Event
+
+    if kind in ("power_on", "error"):
+        Event.objects.create(
+            prosthetic_id=prosthetic,
+            event_type=kind,
+            occurred_at=now,
+            received_at=now,
+            error_code="E101" if kind == "error" else None,
+            payload={"bench": BENCH_NOTE},
+        )
+    elif kind == "payment":
+        Payment.objects.create(
+            user=customer, amount="100.00", currency="RUB", status="success", method=BENCH_NOTE, paid_at=now
+        )
+    else:
+        SupportTicket.objects.create(
+            user=customer,
+            subject="bench",
+            description="",
+            category=BENCH_NOTE,
+            priority="low",
+            status="open",
+            created_at=now,
+        )
+
+
+FIGURES = {
+    "power_on": ("prosthetic", "power_on_count"),
+    "error": ("prosthetic", "error_count"),
+    "payment": ("user", "successful_payments"),
+    "ticket": ("user", "tickets_opened"),
+}
+
+
+def _figure(body: dict, kind: str, prosthetic: int) -> float:
+    block, name = FIGURES[kind]
+    if block == "user":
+        return float(body["user"][name]) if "user" in body else float(body.get(name, 0))
+    for item in body["prosthetics"]:
+        if item["prosthetic_id"] == prosthetic:
+            return float(item[name])
+    return 0.0
+
+
+def measure_freshness(env: dict, tick_seconds: int, changes: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from portal.crm.models import Prosthetic
+
+    # What beat does: a tick, then the interval. Each tick in its own process, like a worker task.
+    loop = (
+        "import subprocess, sys, time\n"
+        "while True:\n"
+        "    subprocess.run([sys.executable, 'manage.py', 'refresh_marts'], capture_output=True)\n"
+        f"    time.sleep({tick_seconds})"
+    )
+    ticker = subprocess.Popen([sys.executable, "-c", loop], cwd=ROOT, env=env)
+    try:
+        prosthetic = Prosthetic.objects.filter(status="active").order_by("pk").first()
+        customer = prosthetic.user
+        staff, _ = get_user_model().objects.get_or_create(
+            username="bench-freshness", defaults={"is_staff": True}
+        )
+        staff.is_staff = True
+        staff.save()
+        from django.contrib.auth.models import Group
+
+        staff.groups.add(Group.objects.get_or_create(name="support")[0])
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(staff)
+        url = f"/api/reports/{customer.pk}/{_now():%Y-%m}/"
+        rng = random.Random(1)
+        kinds = ["power_on", "error", "payment", "ticket"]
+        expected: dict[str, float] = {}
+        pending: list[tuple[str, float, float]] = []  # kind, value to reach, committed at
+        latencies: list[float] = []
+
+        def read() -> dict | None:
+            response = client.get(url)
+            return response.json() if response.status_code == 200 else None
+
+        body = None
+        while body is None:
+            body = read()
+            time.sleep(1)
+        for kind in kinds:
+            expected[kind] = _figure(body, kind, prosthetic.pk)
+        made = 0
+        next_change = time.monotonic()
+        deadline = time.monotonic() + changes * 4 + tick_seconds * 3 + 120
+        while (made < changes or pending) and time.monotonic() < deadline:
+            if made < changes and time.monotonic() >= next_change:
+                kind = kinds[made % len(kinds)]
+                _change(kind, customer, prosthetic.pk, _now())
+                step = 100.0 if kind == "payment" else 1.0
+                expected[kind] += step
+                pending.append((kind, expected[kind], time.monotonic()))
+                made += 1
+                next_change = time.monotonic() + rng.uniform(1, 5)
+            body = read()
+            if body is not None:
+                still = []
+                for kind, value, committed in pending:
+                    if _figure(body, kind, prosthetic.pk) >= value:
+                        latencies.append(time.monotonic() - committed)
+                    else:
+                        still.append((kind, value, committed))
+                pending = still
+            time.sleep(0.5)
+    finally:
+        ticker.terminate()
+        ticker.wait(timeout=60)
+    if not latencies:
+        print(f"freshness with a {tick_seconds} s tick: no change became visible")
+        return
+    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) >= 2 else latencies[0]
+    print(
+        f"freshness with a {tick_seconds} s tick: {len(latencies)}/{changes} changes visible; "
+        f"p50 {statistics.median(latencies):.1f} s, p95 {p95:.1f} s, max {max(latencies):.1f} s "
+        f"(target p95 <= {60 if tick_seconds >= 60 else 15} s)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--tick", type=int, default=60, help="ticker interval, seconds (default 60)")
+    parser.add_argument("--changes", type=int, default=20, help="changes to time (default 20)")
+    parser.add_argument("--repeat", type=int, default=3, help="ticks per cost figure (default 3)")
+    parser.add_argument("--skip-cost", action="store_true", help="only the freshness measurement")
+    args = parser.parse_args()
+    if args.phase:
+        private = PrivateMemoryPeak()
+        _django()
+        print(json.dumps({**PHASES[args.phase](), **_memory(private)}, default=str))
+        return
+
+    data_dir = os.environ.get("DATA_DIR") or tempfile.mkdtemp(prefix="bench-freshness-")
+    env = {
+        **os.environ,
+        "DATA_DIR": data_dir,
+        "CLICKHOUSE_URL": os.environ.get("CLICKHOUSE_URL", f"chdb://{data_dir}/chdb"),
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    try:
+        if not args.skip_cost:
+            measure_cost(env, args.repeat)
+        else:
+            _in_fresh_process("settle", env)
+        _django()
+        measure_freshness(env, args.tick, args.changes)
+    finally:
+        _in_fresh_process("cleanup", env)
+    print("load average (1, 5, 15 min): " + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()

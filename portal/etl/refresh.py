@@ -1,0 +1,170 @@
+"""The refresh tick (``bionicpro_marts_refresh``, every minute): bring the marts up to the
+sources' latest committed changes, rebuilding only the months those changes touch.
+
+1. A PostgreSQL source with logical replication: drain its slot into the ClickHouse mirrors
+   (``feed.drain``). Any other source (SQLite, or PostgreSQL without ``wal_level=logical``) is
+   compared with what the last run saw (row count, newest id and change time per table).
+2. Nothing changed: nothing is recorded; the marts and ``data_as_of`` stay as they are.
+3. Something changed: an incremental run (``trigger=tick``) with ``data_as_of`` = the instant up to
+   which every committed change is applied. Its extract steps read the mirrors where the feed
+   runs and the sources elsewhere; ``changes`` works out the months the changes touch, and only
+   those are rebuilt and swapped in, as in a nightly run.
+
+One tick at a time, and never beside another run: the run guard of ``runs`` decides, and a
+source's slot is drained under a PostgreSQL advisory lock. Tick rows are pruned after
+``ETL_TICK_RETENTION_DAYS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connections
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from portal.clickhouse.client import held
+from portal.etl import pipeline, runs
+from portal.etl.feed.drain import drain, has_pending_changes
+from portal.etl.feed.publications import FEEDS, Feed, unavailable_reason
+from portal.etl.feed.snapshot import require_snapshot
+from portal.etl.models import EtlRun
+from portal.etl.session import etl_clickhouse
+
+FEED_STEP = "feed"
+# Any 64-bit number: the advisory lock that makes one process at a time drain the slots.
+DRAIN_LOCK = 0x62696F6E6963
+
+
+@dataclass
+class TickResult:
+    mode: dict[str, str]  # feed alias -> "logical" | "watermark"
+    run_id: int | None = None  # None: nothing changed (or another run was busy), nothing recorded
+    skipped: str = ""
+    changes: int = 0
+    months: list[str] = field(default_factory=list)
+
+
+def feed_modes() -> dict[str, str]:
+    return {feed.alias: "watermark" if unavailable_reason(feed) else "logical" for feed in FEEDS}
+
+
+def refresh_marts(*, trigger: str = EtlRun.Trigger.TICK) -> TickResult:
+    modes = feed_modes()
+    result = TickResult(mode=modes)
+    if EtlRun.objects.filter(status=EtlRun.Status.RUNNING).exists():
+        result.skipped = "another ETL run is in progress"
+        return result
+    logical = [feed for feed in FEEDS if modes[feed.alias] == "logical"]
+    now = timezone.now()
+    with _drain_lock(logical) as locked:
+        if not locked:
+            result.skipped = "another tick is draining the change feed"
+            return result
+        drained, applied_through = _drain(logical, now)
+    fingerprint = _fingerprint([feed for feed in FEEDS if modes[feed.alias] == "watermark"])
+    result.changes = sum(drained.values())
+    if not result.changes and _nothing_new_since_last_success(fingerprint):
+        prune_ticks()
+        return result
+    _require_snapshots(logical)
+    run = runs.create_run(trigger=trigger, data_as_of=applied_through)
+    EtlRun.objects.filter(pk=run.pk).update(reads_mirrors=bool(logical))
+    feed_stats = {"read": result.changes, "changes": drained, "fingerprint": fingerprint, "mode": modes}
+    runs.record_step(run.pk, FEED_STEP, feed_stats)
+    pipeline.run_all(run.pk, token=f"tick-{uuid.uuid4().hex}")
+    result.run_id = run.pk
+    result.months = EtlRun.objects.get(pk=run.pk).months_recomputed
+    prune_ticks()
+    return result
+
+
+def _drain(feeds: list[Feed], now: dt.datetime) -> tuple[dict[str, int], dt.datetime]:
+    """Every slot into the mirrors; returns changes per feed and the instant every change
+    committed before is applied (now, for sources read by watermark). Embedded ClickHouse is
+    opened only when a slot holds something: an idle tick stays cheap."""
+    drained: dict[str, int] = {}
+    applied_through = now
+    if not any(has_pending_changes(feed) for feed in feeds):
+        return drained, applied_through
+    with held(), etl_clickhouse() as client:
+        for feed in feeds:
+            outcome = drain(feed, client)
+            drained[feed.alias] = outcome.changes
+            applied_through = min(applied_through, outcome.applied_through or now)
+    return drained, applied_through
+
+
+def _require_snapshots(feeds: list[Feed]) -> None:
+    if feeds:
+        with etl_clickhouse() as client:
+            for feed in feeds:
+                require_snapshot(feed, client)
+
+
+@contextmanager
+def _drain_lock(feeds: list[Feed]) -> Iterator[bool]:
+    """A session-level advisory lock on each feed's source database (PostgreSQL only)."""
+    with ExitStack() as stack:
+        for feed in feeds:
+            if not stack.enter_context(_advisory_lock(feed.alias)):
+                yield False
+                return
+        yield True
+
+
+@contextmanager
+def _advisory_lock(alias: str) -> Iterator[bool]:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [DRAIN_LOCK])
+        (locked,) = cursor.fetchone()
+    try:
+        yield locked
+    finally:
+        if locked:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [DRAIN_LOCK])
+
+
+def _fingerprint(feeds: list[Feed]) -> dict[str, list]:
+    """Per source table read by watermark: row count, newest id, newest change time. A row
+    committed late with an older time still changes the count (an insert) or the newest change
+    time (an update stamps updated_at when it is saved)."""
+    prints: dict[str, list] = {}
+    for feed in feeds:
+        for model in apps.get_app_config(feed.alias).get_models():
+            if model._meta.db_table not in feed.tables:
+                continue
+            changed = "updated_at" if hasattr(model, "updated_at") else "received_at"
+            figures = model._default_manager.aggregate(
+                rows=Count("pk"), newest=Max("pk"), changed=Max(changed)
+            )
+            latest = figures["changed"]
+            prints[model._meta.db_table] = [figures["rows"], figures["newest"], latest and latest.isoformat()]
+    return prints
+
+
+def _nothing_new_since_last_success(fingerprint: dict[str, list]) -> bool:
+    """The sources read by watermark look as they did at the last successful run, and no run
+    failed since (a failed tick may have drained changes that are in the mirrors, not the marts)."""
+    last = EtlRun.objects.exclude(status=EtlRun.Status.QUEUED).order_by("-id").first()
+    if last is None or last.status != EtlRun.Status.SUCCESS or last.mode == EtlRun.Mode.RANGE:
+        return False
+    return (last.steps or {}).get(FEED_STEP, {}).get("fingerprint") == fingerprint
+
+
+def prune_ticks() -> int:
+    """Tick rows older than the retention, except the last successful run (the next baseline)."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.ETL_TICK_RETENTION_DAYS)
+    keep = runs.baseline_run(before_id=2**62)
+    old = EtlRun.objects.filter(trigger=EtlRun.Trigger.TICK, created_at__lt=cutoff)
+    if keep is not None:
+        old = old.exclude(pk=keep.pk)
+    deleted, _ = old.exclude(status=EtlRun.Status.RUNNING).delete()
+    return deleted

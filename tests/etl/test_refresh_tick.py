@@ -1,0 +1,125 @@
+"""The refresh tick: after one tick the marts equal a full rebuild, in both modes (change feed on
+PostgreSQL with logical replication; watermark elsewhere), and a tick with nothing new records
+nothing."""
+
+import pytest
+from django.test import override_settings
+
+from portal.crm.models import User
+from portal.etl import pipeline, runs
+from portal.etl.models import EtlRun
+from portal.etl.refresh import refresh_marts
+from tests.support.etl import PROSTHETIC_MART, USER_MART, assert_marts_equal_a_full_rebuild, mart_rows
+from tests.support.factories import (
+    BatteryMetricFactory,
+    CrmUserFactory,
+    EventFactory,
+    PaymentFactory,
+    ProstheticFactory,
+    SubscriptionFactory,
+    SupportTicketFactory,
+    utc,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+
+@pytest.fixture(params=["watermark", "logical"])
+def tick_mode(request, etl_clickhouse):
+    """Each scenario in both modes; the change feed's mode needs logical replication (CI)."""
+    if request.param == "logical":
+        request.getfixturevalue("change_feed")
+        yield "logical"
+    else:
+        with override_settings(CHANGE_FEED_ENABLED=False):
+            yield "watermark"
+
+
+def tick() -> EtlRun:
+    result = refresh_marts()
+    assert not result.skipped, result.skipped
+    assert result.run_id is not None, "the tick found no change"
+    run = EtlRun.objects.get(pk=result.run_id)
+    assert run.status == EtlRun.Status.SUCCESS, run.error
+    return run
+
+
+def customer_with_history():
+    owner = CrmUserFactory(created_at=utc(2024, 1, 5))
+    arm = ProstheticFactory(user=owner, activated_at=utc(2024, 1, 6))
+    SubscriptionFactory(user=owner, prosthetic=arm, started_on=utc(2024, 1, 6).date(), monthly_cost="2990.00")
+    payment = PaymentFactory(user=owner, paid_at=utc(2024, 2, 1, 10), status="success", amount="2990.00")
+    EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 2, 5, 8))
+    EventFactory(prosthetic_id=arm.pk, event_type="power_off", occurred_at=utc(2024, 2, 5, 12))
+    BatteryMetricFactory(prosthetic_id=arm.pk, measured_at=utc(2024, 2, 5, 9))
+    return owner, arm, payment
+
+
+def test_a_tick_brings_every_kind_of_change_into_the_marts(tick_mode):
+    owner, arm, payment = customer_with_history()
+    other = CrmUserFactory(created_at=utc(2024, 6, 1))
+    PaymentFactory(user=other, paid_at=utc(2024, 6, 2), status="success")
+    first = tick()
+    assert first.reads_mirrors == (tick_mode == "logical")
+
+    # A late event for a month a year and more ago, a session crossing a month boundary, a
+    # critical error, a payment moved between months, a new ticket, an edited prosthesis and
+    # subscription, and a deleted customer.
+    EventFactory(prosthetic_id=arm.pk, event_type="critical_error", occurred_at=utc(2024, 3, 31, 23))
+    EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 4, 2, 7))
+    EventFactory(prosthetic_id=arm.pk, event_type="power_off", occurred_at=utc(2024, 4, 2, 9))
+    payment.paid_at = utc(2024, 5, 3)
+    payment.save()
+    SupportTicketFactory(user=owner, prosthetic=arm, created_at=utc(2024, 5, 4), resolved_at=utc(2024, 6, 1))
+    arm.model = "BionicPRO X3"  # copied into every month of the prosthesis
+    arm.save()
+    subscription = owner.subscriptions.get()
+    subscription.monthly_cost = "3990.00"
+    subscription.save()
+    other.payments.all().delete()  # the CRM protects a customer's payments: they go first
+    User.objects.filter(pk=other.pk).delete()
+
+    second = tick()
+
+    assert "2024-03" in second.months_recomputed and "2024-05" in second.months_recomputed
+    assert_marts_equal_a_full_rebuild(second.data_as_of)
+
+
+def test_a_tick_with_nothing_new_records_nothing(tick_mode):
+    customer_with_history()
+    tick()
+    runs_before = EtlRun.objects.count()
+
+    result = refresh_marts()
+
+    assert (result.run_id, result.skipped, result.changes) == (None, "", 0)
+    assert EtlRun.objects.count() == runs_before
+
+
+def test_a_failed_tick_is_retried_by_the_next_one(tick_mode):
+    _owner, arm, _payment = customer_with_history()
+    tick()
+    EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 7, 1))
+    with override_settings(CLICKHOUSE_DATABASE="no_such_database"), pytest.raises(Exception, match="no_such"):
+        refresh_marts()
+
+    again = tick()
+
+    assert "2024-07" in again.months_recomputed
+    assert_marts_equal_a_full_rebuild(again.data_as_of)
+
+
+def test_the_nightly_run_after_ticks_changes_no_cell_and_keeps_data_as_of(tick_mode):
+    _owner, arm, _payment = customer_with_history()
+    tick()
+    EventFactory(prosthetic_id=arm.pk, event_type="error", occurred_at=utc(2024, 8, 1))
+    ticked = tick()
+    before = {table: mart_rows(table) for table in (USER_MART, PROSTHETIC_MART)}
+
+    nightly = runs.create_run(trigger=EtlRun.Trigger.SCHEDULE)
+    pipeline.run_all(nightly.pk, token="nightly")
+    nightly.refresh_from_db()
+
+    assert nightly.status == EtlRun.Status.SUCCESS, nightly.error
+    assert nightly.data_as_of == ticked.data_as_of
+    assert {table: mart_rows(table) for table in (USER_MART, PROSTHETIC_MART)} == before
