@@ -3,7 +3,8 @@
 -- One row per change: _version is the change's position in the source's write-ahead log (LSN),
 -- _is_deleted marks a deletion. ReplacingMergeTree keeps the highest version of each id, so a
 -- change applied twice leaves one row; read with FINAL (deleted rows drop out). A delete carries
--- only the key, so every column but id is Nullable. Only the columns the ETL reads are kept.
+-- only the key, so every column but id is Nullable. Only the columns the ETL reads (the marts'
+-- inputs and the values its CRM rules check) are kept.
 
 CREATE TABLE IF NOT EXISTS {database}.mirror_users {on_cluster}
 (id Int64, created_at Nullable(DateTime64(6, 'UTC')), updated_at Nullable(DateTime64(6, 'UTC')),
@@ -12,13 +13,13 @@ ENGINE = {replacing:mirror_users:_version:_is_deleted} ORDER BY id;
 
 CREATE TABLE IF NOT EXISTS {database}.mirror_prosthetics {on_cluster}
 (id Int64, user_id Nullable(Int64), serial_number Nullable(String), model Nullable(String),
- limb Nullable(String), activated_at Nullable(DateTime64(6, 'UTC')),
+ limb Nullable(String), activated_at Nullable(DateTime64(6, 'UTC')), status Nullable(String),
  updated_at Nullable(DateTime64(6, 'UTC')), _version UInt64, _is_deleted UInt8)
 ENGINE = {replacing:mirror_prosthetics:_version:_is_deleted} ORDER BY id;
 
 CREATE TABLE IF NOT EXISTS {database}.mirror_subscriptions {on_cluster}
 (id Int64, user_id Nullable(Int64), monthly_cost Nullable(Decimal(18, 2)), started_on Nullable(Date32),
- ended_on Nullable(Date32), updated_at Nullable(DateTime64(6, 'UTC')), _version UInt64, _is_deleted UInt8)
+ ended_on Nullable(Date32), plan Nullable(String), status Nullable(String), updated_at Nullable(DateTime64(6, 'UTC')), _version UInt64, _is_deleted UInt8)
 ENGINE = {replacing:mirror_subscriptions:_version:_is_deleted} ORDER BY id;
 
 CREATE TABLE IF NOT EXISTS {database}.mirror_payments {on_cluster}
@@ -29,7 +30,7 @@ ENGINE = {replacing:mirror_payments:_version:_is_deleted} ORDER BY id;
 
 CREATE TABLE IF NOT EXISTS {database}.mirror_support_tickets {on_cluster}
 (id Int64, user_id Nullable(Int64), created_at Nullable(DateTime64(6, 'UTC')),
- resolved_at Nullable(DateTime64(6, 'UTC')), updated_at Nullable(DateTime64(6, 'UTC')),
+ resolved_at Nullable(DateTime64(6, 'UTC')), priority Nullable(String), status Nullable(String), updated_at Nullable(DateTime64(6, 'UTC')),
  _version UInt64, _is_deleted UInt8)
 ENGINE = {replacing:mirror_support_tickets:_version:_is_deleted} ORDER BY id;
 

@@ -37,11 +37,11 @@ MIRRORED_COLUMNS: dict[str, dict[str, Reader]] = {
     "users": {"id": INTEGER, "created_at": TIMESTAMP, "updated_at": TIMESTAMP},
     "prosthetics": {
         "id": INTEGER, "user_id": INTEGER, "serial_number": TEXT, "model": TEXT, "limb": TEXT,
-        "activated_at": TIMESTAMP, "updated_at": TIMESTAMP,
+        "activated_at": TIMESTAMP, "status": TEXT, "updated_at": TIMESTAMP,
     },
     "subscriptions": {
         "id": INTEGER, "user_id": INTEGER, "monthly_cost": DECIMAL, "started_on": DATE, "ended_on": DATE,
-        "updated_at": TIMESTAMP,
+        "plan": TEXT, "status": TEXT, "updated_at": TIMESTAMP,
     },
     "payments": {
         "id": INTEGER, "user_id": INTEGER, "amount": DECIMAL, "status": TEXT, "paid_at": TIMESTAMP,
@@ -49,7 +49,7 @@ MIRRORED_COLUMNS: dict[str, dict[str, Reader]] = {
     },
     "support_tickets": {
         "id": INTEGER, "user_id": INTEGER, "created_at": TIMESTAMP, "resolved_at": TIMESTAMP,
-        "updated_at": TIMESTAMP,
+        "priority": TEXT, "status": TEXT, "updated_at": TIMESTAMP,
     },
     "events": {
         "id": INTEGER, "prosthetic_id": INTEGER, "event_type": TEXT, "occurred_at": TIMESTAMP,
