@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 from portal.core.months import format_month
 from portal.reports.delivery import tokens
 from portal.reports.delivery.figures import customer_figures, prosthesis_figures
-from portal.reports.formatting import month_label
+from portal.reports.formatting import month_in_sentence, month_label
 from portal.reports.pdf.download import PDF_CONTENT_TYPE, pdf_filename
 
 
@@ -81,7 +81,8 @@ def _context(email: MonthEmail, unsubscribe_url: str) -> dict:
         pdf_link = portal_url(reverse("delivery:pdf", kwargs={"token": token}))
     return {
         "name": email.name,
-        "month_label": month_label(email.month),
+        # Every use is inside a sentence ("your report for march 2025"): lower case in Russian.
+        "month_label": month_in_sentence(email.month),
         "previous_month_label": month_label(email.previous["month"]) if email.previous else None,
         "figures": customer_figures(email.report["metrics"], email.previous and email.previous["metrics"]),
         "prostheses": [

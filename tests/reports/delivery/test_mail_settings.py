@@ -57,6 +57,6 @@ def test_the_file_backend_holds_last_months_emails_after_delivery(delivery_world
     messages = [email.message_from_bytes(path.read_bytes(), policy=default_policy) for path in files]
     assert sorted(str(m["To"]) for m in messages) == ["anna@example.com", "john@example.com"]
     assert {str(m["Subject"]).strip() for m in messages} == {
-        "Ваш отчёт BionicPRO за Март 2025",
+        "Ваш отчёт BionicPRO за март 2025",
         "Your BionicPRO report for March 2025",
     }

@@ -57,14 +57,17 @@ def test_a_closed_month_arrives_in_russian_with_the_api_figures_and_the_pdf(
     [mail] = smtp_server.mail_to("anna@example.com")
     api = api_month(client, delivery_world.anna_user)
     assert mail.recipients == ["anna@example.com"]
-    assert mail.header("Subject") == "Ваш отчёт BionicPRO за Март 2025"
+    assert mail.header("Subject") == "Ваш отчёт BionicPRO за март 2025"
     assert "Анна Петрова" in mail.text
     charged, change = figure_in(mail.text, "Оплачено успешно")
     assert charged == Decimal(api["metrics"]["successful_payments"])
     assert change == "+1\u00a0000,00\u00a0₽"
     assert figure_in(mail.text, "Открыто обращений в поддержку")[0] == api["metrics"]["tickets_opened"]
     [(filename, content_type, content)] = mail.attachments()
-    assert (filename, content_type) == ("bionicpro-report-2025-03.pdf", "application/pdf")
+    assert (filename, content_type) == (
+        f"bionicpro-statement-{delivery_world.anna.pk}-2025-03.pdf",
+        "application/pdf",
+    )
     text = pdf_text(content)
     assert "Март 2025" in text
     assert "7 990,00" in text.replace("\u00a0", " ")
