@@ -119,7 +119,7 @@ def _replacing_deleted_engine(
     """A ReplacingMergeTree with an is_deleted column (the change feed's mirrors)."""
     if not cluster:
         return f"ReplacingMergeTree({version}, {is_deleted})"
-    zk_path = f"/clickhouse/tables/{{shard}}/{database}/{table}"
+    zk_path = f"/clickhouse/tables/all/{database}/{table}"  # the same mirror on every node
     return f"ReplicatedReplacingMergeTree('{zk_path}', '{{replica}}', {version}, {is_deleted})"
 
 

@@ -68,7 +68,8 @@ def test_plan_prints_the_pending_ddl_for_the_cluster_and_applies_nothing(capsys,
     call_command("migrate_clickhouse", "--plan")
 
     out = capsys.readouterr().out
-    assert "3 migration(s) to apply to database reports_plan_only on cluster bionic" in out
+    expected = f"{len(all_migrations())} migration(s) to apply to database reports_plan_only on cluster"
+    assert expected in out
     assert "-- would apply 0002_etl_working_tables" in out
     assert "ALTER TABLE reports_plan_only.report_user_monthly_metrics_local ON CLUSTER bionic" in out
     assert "ReplicatedReplacingMergeTree('/clickhouse/tables/all/reports_plan_only/mart_loads'" in out
