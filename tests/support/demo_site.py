@@ -23,11 +23,12 @@ from django.db import connections
 
 from portal.clickhouse.client import clickhouse
 from tests.support import demo_portal
+from tests.support.clickhouse import MART_TABLES as MARTS_AND_LOADS
 from tests.support.processes import database_url, free_port, start
 from tests.support.screens import DemoFacts
 
 DEMO_YEARS = "0.34"  # about four months: enough for comparisons, critical errors and a no-data month
-MART_TABLES = ("report_user_monthly_metrics", "report_prosthetic_monthly_metrics")
+MART_TABLES = MARTS_AND_LOADS
 
 
 @dataclass
@@ -87,6 +88,7 @@ def _seed() -> list[tuple[int, str]]:
         apply_migrations(client)
         for table in MART_TABLES:
             client.command(f"TRUNCATE TABLE IF EXISTS {settings.CLICKHOUSE_DATABASE}.{table}")
+    cache.clear()  # run ids restart in every test database, and report caches are keyed by them
     call_command("seed_demo", years=float(DEMO_YEARS), until=demo_portal.demo_until(), verbosity=0)
     call_command("run_etl", verbosity=0)
     ensure_demo_logins()

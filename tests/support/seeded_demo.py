@@ -45,7 +45,7 @@ def _empty_clickhouse() -> None:
         apply_migrations(client)
         tables = client.query(
             "SELECT name FROM system.tables WHERE database = {db:String} "
-            "AND (startsWith(name, 'etl_') OR startsWith(name, 'report_'))",
+            "AND (startsWith(name, 'etl_') OR startsWith(name, 'report_') OR name = 'mart_loads')",
             parameters={"db": database},
         ).result_rows
         for (table,) in tables:
@@ -76,3 +76,5 @@ def seeded_demo(django_db_setup, django_db_blocker) -> Iterator[SeededDemo]:
             for alias in DATABASES:
                 call_command("flush", database=alias, interactive=False, verbosity=0)
             _empty_clickhouse()
+            # Run ids restart after the flush, and report caches are keyed by them.
+            caches["default"].clear()
