@@ -81,7 +81,9 @@ def test_the_screen_lists_recent_critical_events_with_serial_and_code(staff, cri
 def test_telemetry_is_read_in_one_bounded_query_without_a_join(staff, critical_customer, freeze):
     with CaptureQueriesContext(connections["telemetry"]) as captured:
         screen(staff, critical_customer, freeze)
-    (query,) = captured.captured_queries
+    # On PostgreSQL the admin's statement timeout is set (and reset) on the connection as well.
+    reads = [q for q in captured.captured_queries if "statement_timeout" not in q["sql"]]
+    (query,) = reads
     assert "LIMIT 10" in query["sql"]
     assert "users" not in query["sql"] and "prosthetics" not in query["sql"]
 
