@@ -252,9 +252,10 @@ PHASES = {
 }
 
 
-def _in_fresh_process(phase: str, env: dict) -> dict:
+def _in_fresh_process(phase: str, env: dict, script: str = __file__) -> dict:
+    """Run one phase of ``script`` (a bench with ``--phase``) in a new process; its JSON result."""
     result = subprocess.run(
-        [sys.executable, __file__, "--phase", phase], env=env, capture_output=True, text=True, check=False
+        [sys.executable, script, "--phase", phase], env=env, capture_output=True, text=True, check=False
     )
     if result.returncode:
         sys.exit(f"phase {phase} failed:\n{result.stderr[-3000:]}")

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import etl as etl_bench  # noqa: E402
 from bench.etl import PrivateMemoryPeak, _django, _memory  # noqa: E402
 
 BENCH_NOTE = "bench-freshness"
@@ -137,12 +138,7 @@ PHASES = {
 
 
 def _in_fresh_process(phase: str, env: dict) -> dict:
-    result = subprocess.run(
-        [sys.executable, __file__, "--phase", phase], env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode:
-        sys.exit(f"phase {phase} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return etl_bench._in_fresh_process(phase, env, script=__file__)
 
 
 def measure_cost(env: dict, repeat: int) -> None:

@@ -13,21 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.e2e import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.processes import free_port, start
 from tests.support.screens import DemoFacts, Screen
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEMO_PASSWORD = "bionicpro-demo"
 SUPPORT_LOGIN = "support@bionicpro.example"
 LANGUAGE_COOKIE = "django_language"
