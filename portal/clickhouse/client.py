@@ -22,15 +22,22 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import clickhouse_connect
 from clickhouse_connect.driver import Client
 from django.conf import settings
 from filelock import FileLock, Timeout
 
+if TYPE_CHECKING:
+    from portal.clickhouse.keeper import EngineKeeper
+
 CHDB_SCHEME = "chdb://"
 _server_clients = threading.local()
 _held = threading.local()
+_keeper: EngineKeeper | None = (
+    None  # a process-wide keeper.EngineKeeper, when this process keeps the engine running
+)
 # After a holder gives the directory up to a waiting process, it waits this long before taking it
 # again: waiters poll the lock every 50 ms, so each of them gets a turn within this pause.
 HANDOFF_SECONDS = 0.075
@@ -101,14 +108,19 @@ def clickhouse(*, timeout: float | None = None) -> Iterator[clickhouse_connect.d
     if not is_embedded(url):
         yield _server_client(url)
         return
+    path = chdb_path(url)
+    wait = settings.CLICKHOUSE_LOCK_TIMEOUT if timeout is None else timeout
+    if _keeper is not None and _keeper.path == path:
+        with _keeper.client(wait) as client:
+            yield client
+        return
     holder = getattr(_held, "holder", None)
     if holder is not None:
         with holder.client(timeout) as client:
             yield client
         return
-    path = chdb_path(url)
     lock = _chdb_lock(path)
-    _acquire(lock, path, settings.CLICKHOUSE_LOCK_TIMEOUT if timeout is None else timeout)
+    _acquire(lock, path, wait)
     try:
         client = clickhouse_connect.get_client(dsn=f"{CHDB_SCHEME}{path}")
         try:
@@ -175,6 +187,16 @@ def held() -> Iterator[None]:
 def _let_waiters_in() -> None:
     """Pause before this thread may take chDB again, so that a waiting process gets it first."""
     time.sleep(HANDOFF_SECONDS)
+
+
+def use_keeper(keeper: EngineKeeper | None) -> None:
+    """Route this process's blocks on the keeper's directory through it (``keeper.py``)."""
+    global _keeper
+    _keeper = keeper
+
+
+def current_keeper() -> EngineKeeper | None:
+    return _keeper
 
 
 def _server_client(url: str) -> Client:

@@ -16,6 +16,9 @@ from filelock import FileLock, Timeout
 
 from portal.clickhouse.client import chdb_path, clickhouse, held, readers_waiting
 
+# These tests are about opening and closing the engine per block, not about the run's keeper.
+pytestmark = pytest.mark.usefixtures("chdb_not_kept_running")
+
 ROOT = Path(__file__).resolve().parents[2]
 READER = (
     "import django; django.setup()\n"

@@ -175,6 +175,7 @@ def start_reader(customers, out: Path) -> subprocess.Popen:
 def stop_reader(reader: subprocess.Popen, out: Path) -> tuple[list[str], dict]:
     reader.send_signal(signal.SIGTERM)
     reader.wait(timeout=60)
+    assert reader.returncode == 0, f"the reader failed (exit {reader.returncode}); its traceback is above"
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     return [line["problem"] for line in lines if "problem" in line], lines[-1]
 

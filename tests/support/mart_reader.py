@@ -33,6 +33,7 @@ def _stop(_signum: int, _frame: object) -> None:
 
 
 def month_problems(user_id: int, month_index: int) -> list[str]:
+    from portal.core.months import add_months
     from portal.reports import marts
 
     listed = marts.user_months(user_id=user_id, month_from=None, month_to=None)
@@ -41,7 +42,7 @@ def month_problems(user_id: int, month_index: int) -> list[str]:
     if not months:
         return problems
     month = months[-1 - month_index % len(months)]
-    rows = marts.month_rows(user_id=user_id, month=month, history_from=month)
+    rows = marts.month_rows(user_id=user_id, month=month, history_from=month, previous=add_months(month, -1))
     user_rows = [row for row in rows.user_history if row["month"] == month]
     prosthetic_ids = [row["prosthetic_id"] for row in rows.prosthetics]
     if len(user_rows) != 1 or len(set(prosthetic_ids)) != len(prosthetic_ids):

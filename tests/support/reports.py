@@ -17,6 +17,7 @@ from django.core.cache import cache
 
 from portal.accounts.models import ROLE_SUPPORT
 from portal.clickhouse.client import chdb_path, clickhouse
+from portal.clickhouse.keeper import not_kept
 from portal.etl.models import EtlRun
 from tests.support.factories import AccountFactory, CrmUserFactory, PortalUserFactory
 
@@ -169,12 +170,17 @@ HOLD_LOCK = (
 def chdb_held_by_another_process():
     """Like an ETL run in the worker process: the embedded chDB lock is taken elsewhere."""
     lock_file = str(chdb_path()) + ".lock"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, lock_file], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        yield
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=10)
+    # The holder takes the lock without leaving a waiting marker: the engine must be let go first.
+    with not_kept():
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD_LOCK, lock_file],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            yield
+        finally:
+            holder.stdin.close()
+            holder.wait(timeout=10)
