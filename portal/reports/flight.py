@@ -13,6 +13,7 @@ which expires by itself should its holder die.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -34,6 +35,9 @@ CACHE_LOCK_POLL_SECONDS = 0.02
 # File locks are striped so that their number stays bounded whatever the keys; two keys sharing
 # a stripe at the same instant only wait for one computation.
 FILE_LOCK_STRIPES = 64
+# The stripes this thread holds. A PDF's flight wraps its JSON's flight, and their keys share a
+# stripe one time in 64: taking it again would wait for ourselves until the budget ran out.
+_held_stripes = threading.local()
 
 
 def computed_once(key: str, compute: Callable[[], dict]) -> dict:
@@ -70,17 +74,27 @@ def _file_lock(key: str) -> Iterator[None]:
     # Next to the cache's own folder, so the locks live wherever the cache does.
     folder = Path(str(settings.CACHES["default"]["LOCATION"]).rstrip("/") + "-flights")
     folder.mkdir(parents=True, exist_ok=True)
-    stripe = int(hashlib.sha256(key.encode()).hexdigest(), 16) % FILE_LOCK_STRIPES
+    stripe = file_lock_stripe(key)
+    held: set[int] = _held_stripes.__dict__.setdefault("stripes", set())
+    if stripe in held:
+        yield
+        return
     # A new FileLock each time: flock() belongs to one open file, so threads exclude each other too.
     lock = FileLock(str(folder / f"{stripe}.lock"), thread_local=False)
     try:
         lock.acquire(timeout=budget.remaining())
     except Timeout as exc:
         raise ReportsBusy() from exc
+    held.add(stripe)
     try:
         yield
     finally:
+        held.discard(stripe)
         lock.release()
+
+
+def file_lock_stripe(key: str) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % FILE_LOCK_STRIPES
 
 
 @contextmanager
