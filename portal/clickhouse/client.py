@@ -120,15 +120,14 @@ def clickhouse(*, timeout: float | None = None) -> Iterator[clickhouse_connect.d
             yield client
         return
     lock = _chdb_lock(path)
-    _acquire(lock, path, wait)
+    client = open_locked(lock, path, wait)
     try:
-        client = clickhouse_connect.get_client(dsn=f"{CHDB_SCHEME}{path}")
-        try:
-            yield client
-        finally:
-            client.close()
+        yield client
     finally:
-        lock.release()
+        try:
+            client.close()
+        finally:
+            lock.release()
 
 
 class _Holder:
@@ -143,12 +142,7 @@ class _Holder:
     def client(self, timeout: float | None) -> Iterator[Client]:
         if self.open_client is None:
             wait = settings.CLICKHOUSE_LOCK_TIMEOUT if timeout is None else timeout
-            _acquire(self.lock, self.path, wait)
-            try:
-                self.open_client = clickhouse_connect.get_client(dsn=f"{CHDB_SCHEME}{self.path}")
-            except BaseException:
-                self.lock.release()
-                raise
+            self.open_client = open_locked(self.lock, self.path, wait)
         try:
             yield self.open_client
         except BaseException:
@@ -165,6 +159,16 @@ class _Holder:
             finally:
                 self.open_client = None
                 self.lock.release()
+
+
+def open_locked(lock: FileLock, path: Path, wait: float) -> Client:
+    """Take the directory's lock, then open a client on it; the lock goes back if opening fails."""
+    _acquire(lock, path, wait)
+    try:
+        return clickhouse_connect.get_client(dsn=f"{CHDB_SCHEME}{path}")
+    except BaseException:
+        lock.release()
+        raise
 
 
 @contextmanager

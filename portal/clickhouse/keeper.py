@@ -75,12 +75,7 @@ class EngineKeeper:
         pause = self.released_at + ch.HANDOFF_SECONDS - time.monotonic()
         if pause > 0:
             time.sleep(pause)
-        ch._acquire(self.lock, self.path, wait)
-        try:
-            self.sentinel = clickhouse_connect.get_client(dsn=f"{ch.CHDB_SCHEME}{self.path}")
-        except BaseException:
-            self.lock.release()
-            raise
+        self.sentinel = ch.open_locked(self.lock, self.path, wait)
         self.starts += 1
 
     def _stop(self) -> None:

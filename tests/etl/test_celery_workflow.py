@@ -1,15 +1,9 @@
 """The nightly workflow as Celery runs it: the beat schedule in the database, and the five-step
 chain through a real broker (Redis) and a real worker process."""
 
-import os
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import OperationalError
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
@@ -18,9 +12,9 @@ from portal.etl import pipeline, runs
 from portal.etl.errors import SourceUnavailable
 from portal.etl.models import EtlRun
 from portal.etl.tasks import STEP_TASKS
-from tests.support.broker import REDIS_URL, redis_available
-from tests.support.etl import PROSTHETIC_MART, etl_db, mart_rows, process_env
+from tests.support.etl import PROSTHETIC_MART, etl_db, mart_rows
 from tests.support.factories import CrmUserFactory, EventFactory, ProstheticFactory, utc
+from tests.support.workers import portal_env, require_redis, run_in_portal, start_worker
 from workers.celery_app import app
 
 DAILY_TASK_NAME = "bionicpro_etl_daily"
@@ -74,39 +68,15 @@ def test_every_step_task_retries_with_backoff_when_a_database_is_briefly_unreach
 
 @etl_db
 def test_the_five_step_chain_runs_through_a_real_broker_and_worker(etl_clickhouse):
-    if not redis_available():
-        # CI has Redis (.ci/run): a missing broker there is a failure, never a silent skip.
-        if os.environ.get("REQUIRE_E2E"):
-            pytest.fail(f"no Redis at {REDIS_URL}, which CI must provide")
-        pytest.skip(f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
+    require_redis()  # CI has Redis (.ci/run): a missing broker there fails, never skips silently
     owner = CrmUserFactory(created_at=utc(2024, 1, 5))
     arm = ProstheticFactory(user=owner, activated_at=utc(2024, 1, 6))
     EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 2, 5))
     run = runs.create_run(trigger=EtlRun.Trigger.ADMIN, data_as_of=utc(2024, 3, 1))
-    # A queue of its own, so no other worker on this Redis takes these tasks.
-    env = process_env(CELERY_BROKER_URL=REDIS_URL, CELERY_TASK_DEFAULT_QUEUE=f"etl-test-{uuid.uuid4().hex}")
-    celery = str(Path(sys.executable).with_name("celery"))
-    worker = subprocess.Popen(
-        [celery, "-A", "workers", "worker", "--pool", "solo", "--without-mingle", "--without-gossip"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = portal_env()  # a queue of its own, so no other worker on this Redis takes these tasks
+    worker = start_worker(env)
     try:
-        subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "shell",
-                "-c",
-                f"from portal.etl.tasks import start_chain; start_chain({run.pk})",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        run_in_portal(env, f"from portal.etl.tasks import start_chain; start_chain({run.pk})")
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             run.refresh_from_db()

@@ -21,7 +21,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -52,12 +51,12 @@ from tests.support.factories import (
     ProstheticFactory,
     utc,
 )
+from tests.support.workers import portal_env, run_in_portal, start_worker
 
 FIRST_AS_OF = utc(2024, 5, 1)
 # Kill at every statement (CI). A busier machine may take every Nth for a quicker local check.
 STRIDE = int(os.environ.get("ETL_KILL_TEST_STRIDE", "1"))
 CELERY_WAIT_SECONDS = 120
-CELERY_WORKER = (str(Path(sys.executable).with_name("celery")), "-A", "workers", "worker")
 
 
 @pytest.fixture
@@ -117,31 +116,11 @@ def run_etl_process(point: int, day: dt.datetime) -> tuple[int, EtlRun]:
 
 def celery_worker_killed_at(point: int, day: dt.datetime) -> EtlRun:
     run = runs.create_run(trigger=EtlRun.Trigger.ADMIN, data_as_of=day)
-    env = process_env(
-        CELERY_BROKER_URL=REDIS_URL,
-        CELERY_TASK_DEFAULT_QUEUE=f"etl-kill-test-{uuid.uuid4().hex}",
-        **{KILL_AT_VARIABLE: kill_spec(point)},
-    )
-    worker = subprocess.Popen(
-        [*CELERY_WORKER, "--pool", "solo", "--without-mingle", "--without-gossip"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = portal_env(**{KILL_AT_VARIABLE: kill_spec(point)})
+    worker = start_worker(env)
     try:
-        subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "shell",
-                "-c",
-                f"from portal.etl.tasks import start_chain; start_chain({run.pk})",
-            ],
-            cwd=settings.BASE_DIR,
-            env={**env, KILL_AT_VARIABLE: ""},
-            check=True,
-            capture_output=True,
+        run_in_portal(
+            {**env, KILL_AT_VARIABLE: ""}, f"from portal.etl.tasks import start_chain; start_chain({run.pk})"
         )
         worker.wait(timeout=CELERY_WAIT_SECONDS)
     finally:

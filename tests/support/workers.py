@@ -11,18 +11,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.support.broker import REDIS_URL, redis_available
 from tests.support.etl import process_env
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def require_redis() -> None:
     """Skip without Redis locally; in CI (REQUIRE_E2E) a missing Redis is a failure."""
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
+    if not redis_available():
         if os.environ.get("REQUIRE_E2E"):
             pytest.fail(f"no Redis at {REDIS_URL}, which CI must provide")
         pytest.skip(f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
