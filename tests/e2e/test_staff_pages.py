@@ -120,12 +120,8 @@ def _open(browser, staff_portal, signed_in, screen: StaffScreen, language: str, 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("screen", STAFF_SCREENS, ids=[screen.name for screen in STAFF_SCREENS])
 def test_staff_pages_fit_the_screen_and_pass_axe(
-    request, browser, staff_portal, signed_in, screen, language, viewport
+    browser, staff_portal, signed_in, screen, language, viewport
 ):
-    if (screen.name, viewport) == ("customer-screen", "phone"):
-        # Known and open: Django's tabular inlines (prostheses, subscriptions) still widen the
-        # page by about 70-110 px at 390 px; every other staff page fits.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="customer screen inlines at 390 px"))
     context, page, response = _open(browser, staff_portal, signed_in, screen, language, VIEWPORTS[viewport])
     try:
         assert response.status == screen.status, page.url
