@@ -23,13 +23,11 @@ from portal.reports.attention import devices_needing_attention
 from tests.support.e2e import portal_environment
 from tests.support.page_checks import AXE_JS, blocking_axe_violations, horizontal_overflow
 from tests.support.processes import BASE_DIR, free_port, start
-from tests.support.staff_screens import STAFF_SCREENS, StaffScreen
+from tests.support.screens import LANGUAGES, STAFF_SCREENS, VIEWPORTS, Screen
 
 # The marker makes the run set up every test database; the tests themselves only read.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(databases="__all__")]
 
-VIEWPORTS = {"phone": (390, 844), "desktop": (1366, 900)}
-LANGUAGES = ("ru", "en")
 LANGUAGE_COOKIE = "django_language"
 
 
@@ -105,7 +103,7 @@ def _fill(path: str) -> str:
     return path.format(customer_id=customer.pk, surname=customer.full_name.split()[-1])
 
 
-def _open(browser, staff_portal, signed_in, screen: StaffScreen, language: str, viewport: tuple[int, int]):
+def _open(browser, staff_portal, signed_in, screen: Screen, language: str, viewport: tuple[int, int]):
     width, height = viewport
     context = browser.new_context(
         storage_state=signed_in[screen.login], viewport={"width": width, "height": height}
@@ -135,7 +133,7 @@ def test_staff_pages_fit_the_screen_and_pass_axe(
 def test_a_customer_opening_the_admin_lands_on_a_403_page_that_leads_to_their_reports(
     browser, staff_portal, signed_in
 ):
-    screen = StaffScreen("admin", "/admin/", "customer", status=403)
+    screen = Screen("admin", "/admin/", "customer", status=403)
     context, page, response = _open(browser, staff_portal, signed_in, screen, "en", VIEWPORTS["desktop"])
     try:
         assert response.status == 403
@@ -147,7 +145,7 @@ def test_a_customer_opening_the_admin_lands_on_a_403_page_that_leads_to_their_re
 
 
 def test_the_demo_administrator_reaches_the_run_now_buttons(browser, staff_portal, signed_in):
-    screen = StaffScreen("etl", "/admin/etl/etlrun/", "administrator")
+    screen = Screen("etl", "/admin/etl/etlrun/", "administrator")
     context, page, response = _open(browser, staff_portal, signed_in, screen, "ru", VIEWPORTS["desktop"])
     try:
         assert response.status == 200
@@ -158,7 +156,7 @@ def test_the_demo_administrator_reaches_the_run_now_buttons(browser, staff_porta
 
 def test_staff_find_a_customer_and_open_their_screen(browser, staff_portal, signed_in):
     prosthesis = Prosthetic.objects.order_by("-id").first()
-    screen = StaffScreen("search", "/reports/", "support")
+    screen = Screen("search", "/reports/", "support")
     context, page, _response = _open(browser, staff_portal, signed_in, screen, "en", VIEWPORTS["phone"])
     try:
         page.fill("input[name=q]", prosthesis.serial_number.lower())
@@ -173,7 +171,7 @@ def test_staff_find_a_customer_and_open_their_screen(browser, staff_portal, sign
 
 def test_the_attention_page_lists_the_seeded_devices(browser, staff_portal, signed_in):
     devices = devices_needing_attention().devices
-    screen = StaffScreen("attention", "/admin/attention/", "support")
+    screen = Screen("attention", "/admin/attention/", "support")
     context, page, _response = _open(browser, staff_portal, signed_in, screen, "en", VIEWPORTS["desktop"])
     try:
         rows = page.locator("#result_list tbody tr")

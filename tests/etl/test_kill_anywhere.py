@@ -194,6 +194,7 @@ def test_runs_killed_at_every_statement_are_completed_by_the_next_run_and_reader
     finally:
         problems, summary = stop_reader(reader, out)
 
+    print(f"kills by process and step: {dict(killed)}; the reader: {summary}")  # for -rP and bench notes
     if STRIDE == 1:  # every Nth statement may skip a short step
         assert {step for (_, step) in killed} == set(pipeline.STEPS)
     assert sum(killed.values()) >= 50 // STRIDE, killed

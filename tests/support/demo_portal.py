@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from portal.demo.config import ADMIN_LOGIN, DEMO_PASSWORD, SUPPORT_LOGIN
 from tests.support.e2e import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.processes import free_port, start
 from tests.support.screens import DemoFacts, Screen
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-DEMO_PASSWORD = "bionicpro-demo"
-SUPPORT_LOGIN = "support@bionicpro.example"
 LANGUAGE_COOKIE = "django_language"
 TIMEOUT_MS = 90_000  # a busy machine: a sign-in or a first PDF can take long
 
@@ -27,7 +26,7 @@ FACTS_SCRIPT = """
 import datetime as dt
 import json
 from portal.demo.logins import demo_customers
-print(json.dumps([[c.id, c.email] for c in demo_customers()]))
+print(json.dumps([[c.id, c.email, c.full_name.split()[-1]] for c in demo_customers()]))
 """
 
 
@@ -121,27 +120,29 @@ def sign_in(context, portal_url: str, login: str, password: str) -> None:
     page.close()
 
 
-def demo_customers(data_dir: Path) -> list[tuple[int, str]]:
+def demo_customers(data_dir: Path) -> list[tuple[int, str, str]]:
+    """(CRM id, e-mail, surname) of each demo customer."""
     return json.loads(_manage(data_dir, "shell", "-c", FACTS_SCRIPT).strip().splitlines()[-1])
 
 
-def demo_facts(browser, portal_url: str, customers: list[tuple[int, str]]) -> DemoFacts:
+def demo_facts(browser, portal_url: str, customers: list[tuple[int, str, str]]) -> DemoFacts:
     """The demo customer with the most months needing attention, that month and their latest."""
     context = browser.new_context()
     context.set_default_timeout(TIMEOUT_MS)
     sign_in(context, portal_url, SUPPORT_LOGIN, DEMO_PASSWORD)
     best = None
-    for customer_id, email in customers:
+    for customer_id, email, surname in customers:
         months = context.request.get(f"{portal_url}/api/reports/{customer_id}/").json()["months"]
         flagged = [m["month"] for m in months if m.get("health_status") in ("warning", "critical")]
-        if months and (best is None or len(flagged) > len(best[2])):
-            best = (customer_id, email, flagged, months[-1]["month"])
+        if months and (best is None or len(flagged) > len(best[3])):
+            best = (customer_id, email, surname, flagged, months[-1]["month"])
     context.close()
     assert best is not None, "the demo data has no customer with reports"
-    customer_id, email, flagged, latest = best
+    customer_id, email, surname, flagged, latest = best
     return DemoFacts(
         customer_id=customer_id,
         customer_login=email,
+        surname=surname,
         month=flagged[-1] if flagged else latest,
         quiet_month=latest,
     )
@@ -152,6 +153,8 @@ def login_credentials(login: str, facts: DemoFacts) -> tuple[str, str]:
         return facts.customer_login, DEMO_PASSWORD
     if login == "support":
         return SUPPORT_LOGIN, DEMO_PASSWORD
+    if login == "administrator":
+        return ADMIN_LOGIN, DEMO_PASSWORD
     raise KeyError(f"no demo login named {login!r}")
 
 

@@ -97,7 +97,7 @@ def _seed() -> list[tuple[int, str]]:
     get_user_model().objects.update(password=hasher.encode(demo_portal.DEMO_PASSWORD, hasher.salt()))
     # The server runs without DEBUG: WhiteNoise serves the collected files (STATIC_ROOT under DATA_DIR).
     call_command("collectstatic", interactive=False, verbosity=0)
-    return [(customer.id, customer.email) for customer in demo_customers()]
+    return [(customer.id, customer.email, customer.full_name.split()[-1]) for customer in demo_customers()]
 
 
 def _empty() -> None:
