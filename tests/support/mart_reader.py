@@ -14,6 +14,7 @@ the last line is the summary.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import signal
@@ -57,11 +58,16 @@ def main(out: Path, user_ids: list[int]) -> None:
     import django
 
     django.setup()
+    from portal.clickhouse.client import chdb_path, is_embedded
+    from portal.clickhouse.keeper import engine_kept_running
     from portal.reports.errors import ReportsBusy
 
     signal.signal(signal.SIGTERM, _stop)
     reads = busy = 0
-    with out.open("w") as log:
+    # Thousands of polls: keep the engine running between them (handed to the ETL whenever it
+    # waits) instead of starting it for each, which leaked threads and gigabytes here.
+    keeper = engine_kept_running(chdb_path()) if is_embedded() else contextlib.nullcontext()
+    with keeper, out.open("w") as log:
         for poll in itertools.count():
             if STOP:
                 break
