@@ -25,7 +25,7 @@ from pathlib import Path
 STOP = False
 # Between polls: a waiting reader makes the embedded ETL close and reopen chDB after its current
 # statement batch, so a reader that never pauses would mostly measure that handoff.
-POLL_PAUSE_SECONDS = 0.2
+POLL_PAUSE_SECONDS = 1.0
 
 
 def _stop(_signum: int, _frame: object) -> None:
