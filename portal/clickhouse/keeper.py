@@ -36,7 +36,6 @@ class EngineKeeper:
         self.sentinel: Client | None = None  # the handle that keeps the engine running
         self.users = 0  # clickhouse() blocks of this process in progress
         self.released_at = 0.0
-        self.starts = 0  # engine starts in this process, each one leaking a few threads
         self.changed = threading.Condition()
         self.stopped = threading.Event()
         self.watcher = threading.Thread(target=self._watch, name="chdb-keeper", daemon=True)
@@ -57,13 +56,14 @@ class EngineKeeper:
         finally:
             with self.changed:
                 self.users -= 1
+                self.changed.notify_all()  # release() waits for the last block to end
 
     def release(self) -> None:
         """Stop the engine and give the lock up now (e.g. before another process takes the lock
         without leaving a waiting marker). Blocks of this process in progress finish first."""
         with self.changed:
             while self.users:
-                self.changed.wait(POLL_SECONDS)
+                self.changed.wait()
             self._stop()
 
     def close(self) -> None:
@@ -76,7 +76,6 @@ class EngineKeeper:
         if pause > 0:
             time.sleep(pause)
         self.sentinel = ch.open_locked(self.lock, self.path, wait)
-        self.starts += 1
 
     def _stop(self) -> None:
         if self.sentinel is None:
