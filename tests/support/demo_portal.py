@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from portal.demo.config import ADMIN_LOGIN, DEMO_PASSWORD, SUPPORT_LOGIN
-from tests.support.e2e import CHROMIUM, CHROMIUM_FLAGS
+from tests.support.chromium import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.processes import free_port, start
 from tests.support.screens import DemoFacts, Screen
 

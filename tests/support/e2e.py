@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connections
 
+from tests.support.chromium import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.factories import CrmUserFactory
 from tests.support.processes import (
     E2E_DIR,
@@ -42,19 +43,6 @@ from tests.support.reports import (
     record_etl_run,
     user_month_row,
 )
-
-CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
