@@ -5,8 +5,6 @@ The waiting process here is real: a Python process with the test settings that o
 chDB directory through ``clickhouse()``, exactly as a report request does."""
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,25 +13,10 @@ from django.conf import settings
 from filelock import FileLock, Timeout
 
 from portal.clickhouse.client import chdb_path, clickhouse, held, readers_waiting
+from tests.support.clickhouse import start_reader
 
 # These tests are about opening and closing the engine per block, not about the run's keeper.
 pytestmark = pytest.mark.usefixtures("chdb_not_kept_running")
-
-ROOT = Path(__file__).resolve().parents[2]
-READER = (
-    "import django; django.setup()\n"
-    "from portal.clickhouse.client import clickhouse\n"
-    "with clickhouse(timeout=60) as client:\n"
-    "    print(client.query('SELECT 40 + 2').result_rows[0][0], flush=True)\n"
-)
-
-
-def start_reader() -> subprocess.Popen:
-    # settings_test put DATA_DIR in this process's environment, so the child opens the same chDB.
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test"}
-    return subprocess.Popen(
-        [sys.executable, "-c", READER], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
-    )
 
 
 def wait_until(condition, timeout: float = 60) -> None:
