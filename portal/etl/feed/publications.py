@@ -18,6 +18,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connections
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from portal.etl.feed.pgoutput import Begin, Decoder, Relation
 
@@ -45,15 +46,21 @@ FEEDS = (
 def unavailable_reason(feed: Feed) -> str | None:
     """Why this source cannot feed changes by logical replication (None: it can)."""
     if not settings.CHANGE_FEED_ENABLED:
-        return "the change feed is turned off (CHANGE_FEED_ENABLED)"
+        return _("the change feed is turned off (CHANGE_FEED_ENABLED)")
     connection = connections[feed.alias]
     if connection.vendor != "postgresql":
-        return f"the {feed.alias} database is {connection.vendor}, not PostgreSQL"
+        return _("the %(source)s database is %(vendor)s, not PostgreSQL") % {
+            "source": feed.alias,
+            "vendor": connection.vendor,
+        }
     with connection.cursor() as cursor:
         cursor.execute("SHOW wal_level")
         (wal_level,) = cursor.fetchone()
     if wal_level != "logical":
-        return f"the {feed.alias} database runs with wal_level={wal_level}, not logical"
+        return _("the %(source)s database runs with wal_level=%(level)s, not logical") % {
+            "source": feed.alias,
+            "level": wal_level,
+        }
     return None
 
 
