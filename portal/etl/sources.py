@@ -15,7 +15,13 @@ the right type for either engine (SQLite returns text for dates, decimals and bo
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
 import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
@@ -48,12 +54,36 @@ _POSTGRES_COLUMN = {
 }
 
 
+_SNAPSHOT_DIR = settings.DATA_DIR / "etl-snapshots"
+_SNAPSHOT_TIMEOUT = 30.0  # seconds to wait for a writer of the live file
+_SNAPSHOT_NUMBERS = itertools.count(1)
+
+
+def _sweep_snapshots() -> None:
+    """Delete snapshots left by processes that no longer run (a killed run)."""
+    for path in _SNAPSHOT_DIR.glob("*.sqlite3*"):
+        pid = path.name.split("-")[1] if path.name.count("-") >= 2 else ""
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class SourceDatabase:
     """One Django database alias as ClickHouse sees it."""
 
     def __init__(self, alias: str, *, mirrors: bool = False):
         self.alias = alias
         self._db = connections[alias].settings_dict
+        self._snapshot: Path | None = None  # the SQLite copy ClickHouse reads (visible())
         engine = self._db["ENGINE"]
         if mirrors:
             # The mirrors hold the source's own column types (portal/etl/feed/mirrors.py).
@@ -85,7 +115,9 @@ class SourceDatabase:
         if self.kind == "mirror":
             return {}
         if self.kind == "sqlite":
-            return {f"{p}_path": str(self._db["NAME"])}
+            if self._snapshot is None:
+                raise RuntimeError("read inside visible(): ClickHouse reads a snapshot, never the live file")
+            return {f"{p}_path": str(self._snapshot)}
         host = (
             settings.ETL_SOURCE_HOST
             or f"{self._db.get('HOST') or '127.0.0.1'}:{self._db.get('PORT') or 5432}"
@@ -113,22 +145,56 @@ class SourceDatabase:
         # PostgreSQL gets the same text as a DateTime64 parameter in UTC.
         return value.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
 
-    def make_visible(self) -> None:
-        """Make every committed row visible to ClickHouse's own SQLite reader.
+    @contextmanager
+    def visible(self) -> Iterator[None]:
+        """For the block, ``table()`` reads every row committed when it began: for SQLite, from a
+        snapshot (below), deleted at the end. Nothing to do for PostgreSQL, read live.
 
-        chDB's sqlite() keeps its SQLite connection for the life of the process and does not see
-        pages committed to the write-ahead log after it first opened the file (seen with chDB 4.4:
-        a long-lived worker would read stale rows). A TRUNCATE checkpoint moves every committed page
-        into the database file, which it does see. Nothing to do for PostgreSQL."""
+        chDB must never open the live file. It reads SQLite with its own copy of the SQLite
+        library, and two copies in one process cannot see each other's POSIX locks: when chDB's
+        connection closed after a query it took itself for the last one and deleted the
+        write-ahead log and its shared-memory index while Django's connection in the same process
+        still used them. Django then committed to a deleted log that nobody else saw, chDB read
+        stale rows, and later statements failed with "disk I/O error" (chDB 4.4: the test run,
+        ``simulate_devices``, any worker that writes and runs the ETL).
+
+        So Python's SQLite library (the one Django uses, whose locks are coordinated) copies the
+        committed database with SQLite's online backup, a consistent snapshot of one moment, into
+        a new file under ``DATA_DIR/etl-snapshots`` in rollback-journal mode (no log to share),
+        and ``parameters()`` points ``sqlite()`` at that file. All reads of the block share it,
+        so every table is read as of one moment. Snapshots a killed run left behind are deleted
+        by the next run."""
         if self.kind != "sqlite":
+            yield
             return
-        with connections[self.alias].cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            busy, _log, _done = cursor.fetchone()
-        if busy:
-            raise SourceUnavailable(f"SQLite database {self.alias!r} is busy: could not checkpoint its log.")
+        _sweep_snapshots()
+        self._snapshot = self._take_snapshot()
+        try:
+            yield
+        finally:
+            self._snapshot.unlink(missing_ok=True)
+            self._snapshot = None
+
+    def _take_snapshot(self) -> Path:
+        if not Path(self._db["NAME"]).is_file():  # connect() would create an empty one: no rows
+            raise SourceUnavailable(f"SQLite database {self.alias!r} does not exist: {self._db['NAME']}")
+        _SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        target = _SNAPSHOT_DIR / f"{self.alias}-{os.getpid()}-{next(_SNAPSHOT_NUMBERS)}.sqlite3"
+        try:
+            with (
+                closing(sqlite3.connect(self._db["NAME"], timeout=_SNAPSHOT_TIMEOUT)) as live,
+                closing(sqlite3.connect(target)) as copy,
+            ):
+                live.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.OperationalError as error:
+            target.unlink(missing_ok=True)
+            raise SourceUnavailable(f"SQLite database {self.alias!r} could not be copied: {error}") from error
+        return target
 
     def mask(self, text: str) -> str:
+        if self.kind != "postgresql":
+            return text
         secret = self.parameters().get(f"{self.alias}_password")
         return text.replace(secret, "***") if secret else text
 

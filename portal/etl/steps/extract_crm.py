@@ -127,7 +127,7 @@ def reject_reason(source: SourceDatabase, table: CrmTable) -> str:
 
 def extract_crm(ctx: RunContext) -> dict:
     source = crm(mirrors=ctx.reads_mirrors)
-    with etl_clickhouse() as client:
+    with source.visible(), etl_clickhouse() as client:
         for working in ("etl_crm_ids", "etl_crm_rejects"):
             client.command(
                 f"TRUNCATE TABLE IF EXISTS {{db:Identifier}}.{working}", parameters={"db": ctx.database}
@@ -151,7 +151,6 @@ def extract_crm(ctx: RunContext) -> dict:
 
 def _extract_table(client: Client, ctx: RunContext, source: SourceDatabase, table: CrmTable) -> None:
     params = {**ctx.parameters(), **source.parameters()}
-    source.make_visible()
     client.command(f"TRUNCATE TABLE {{db:Identifier}}.{table.next}", parameters=params)
     since = ctx.watermark(table.name)
     where = ""

@@ -130,15 +130,16 @@ TELEMETRY_TABLES = (
 def extract_telemetry(ctx: RunContext) -> dict:
     source = telemetry(mirrors=ctx.reads_mirrors)
     tables, rejected, watermarks = {}, {}, {}
-    for table in TELEMETRY_TABLES:
-        # One lock per table: report reads get the embedded ClickHouse in between.
-        with etl_clickhouse() as client:
-            read = _extract_table(client, ctx, source, table)
-            loaded = _loaded_rows_by_reason(client, ctx, table)
-            watermarks[table.name] = _watermark(client, ctx, table)
-        written = sum(loaded.values())
-        tables[table.name] = {"read": written if read is None else read, "written": written}
-        rejected.update({f"{table.name}.{reason}": n for reason, n in loaded.items() if reason})
+    with source.visible():
+        for table in TELEMETRY_TABLES:
+            # One lock per table: report reads get the embedded ClickHouse in between.
+            with etl_clickhouse() as client:
+                read = _extract_table(client, ctx, source, table)
+                loaded = _loaded_rows_by_reason(client, ctx, table)
+                watermarks[table.name] = _watermark(client, ctx, table)
+            written = sum(loaded.values())
+            tables[table.name] = {"read": written if read is None else read, "written": written}
+            rejected.update({f"{table.name}.{reason}": n for reason, n in loaded.items() if reason})
     return {
         "read": sum(t["read"] for t in tables.values()),
         "written": sum(t["written"] for t in tables.values()),
@@ -153,7 +154,6 @@ def _extract_table(
 ) -> int | None:
     """Copies the new rows; returns how many source rows were read (None: all, a full copy)."""
     params = {**ctx.parameters(), **source.parameters()}
-    source.make_visible()
     since = ctx.watermark(table.name)
     rows = f"SELECT * FROM {source.table(table.name)}"
     if since is not None:
