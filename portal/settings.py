@@ -175,6 +175,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
+        # Broadcasts (e.g. revoking a task) keep their exchange table here; kombu's default is a
+        # "control" folder in the current directory, which left one in the checkout.
+        "control_folder": str(_queue_dir / "control"),
     }
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
