@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 from portal.core.months import format_month
 from portal.reports.delivery import tokens
 from portal.reports.delivery.figures import customer_figures, prosthesis_figures
-from portal.reports.formatting import month_in_sentence, month_label
+from portal.reports.formatting import month_in_sentence
 from portal.reports.pdf.download import PDF_CONTENT_TYPE, pdf_filename
 
 
@@ -83,7 +83,7 @@ def _context(email: MonthEmail, unsubscribe_url: str) -> dict:
         "name": email.name,
         # Every use is inside a sentence ("your report for march 2025"): lower case in Russian.
         "month_label": month_in_sentence(email.month),
-        "previous_month_label": month_label(email.previous["month"]) if email.previous else None,
+        "previous_month_label": month_in_sentence(email.previous["month"]) if email.previous else None,
         "figures": customer_figures(email.report["metrics"], email.previous and email.previous["metrics"]),
         "prostheses": [
             prosthesis_figures(p, previous_prosthetics.get(p["prosthetic_id"]))
