@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the demo's e-mails (unsubscribe, PDF) point at the portal `make demo` runs.
+export PORTAL_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: demo test lint venv migrate seed serve worker bench clean e2e-deps screenshots
 
