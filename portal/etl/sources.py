@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 
+from portal.core.processes import process_exists
 from portal.etl.errors import SourceUnavailable
 
 UTC = dt.UTC
@@ -63,18 +64,8 @@ def _sweep_snapshots() -> None:
     """Delete snapshots left by processes that no longer run (a killed run)."""
     for path in _SNAPSHOT_DIR.glob("*.sqlite3*"):
         pid = path.name.split("-")[1] if path.name.count("-") >= 2 else ""
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_exists(int(pid)):
             path.unlink(missing_ok=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class SourceDatabase:

@@ -8,8 +8,12 @@ and a worker do."""
 
 import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connections
 
 from portal.clickhouse.client import clickhouse
@@ -78,3 +82,20 @@ def test_a_missing_database_file_is_an_error_not_an_empty_source(tmp_path):
     with pytest.raises(SourceUnavailable, match="does not exist"), source.visible():
         pass
     assert not (tmp_path / "missing.sqlite3").exists()
+
+
+def test_snapshots_left_by_a_killed_run_are_deleted_by_the_next_read():
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a process id that no longer runs
+    snapshot_dir = Path(settings.DATA_DIR) / "etl-snapshots"
+    snapshot_dir.mkdir(exist_ok=True)
+    left_behind = snapshot_dir / f"crm-{dead.pid}-7.sqlite3"
+    left_behind.write_bytes(b"")
+    ours = snapshot_dir / f"crm-{os.getpid()}-999999.sqlite3"  # this process's: still in use
+    ours.write_bytes(b"")
+
+    chdb_count(SourceDatabase("crm"))
+
+    assert not left_behind.exists()
+    assert ours.exists()
+    ours.unlink()
