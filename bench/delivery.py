@@ -123,6 +123,7 @@ def main() -> None:
         "CELERY_TASK_DEFAULT_QUEUE": f"bench-mail-{uuid.uuid4().hex}",
         "EMAIL_URL": smtp.url,
         "REPORT_DELIVERY_ENABLED": "true",
+        "LOG_LEVEL": "WARNING",  # the figures, not a log line per task and SMTP command
     }
     print(f"DATA_DIR {data_dir}; SMTP {smtp.url}; load average {os.getloadavg()[0]:.1f}")
     if not args.data_dir:
