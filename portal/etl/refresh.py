@@ -4,7 +4,8 @@ sources' latest committed changes, rebuilding only the months those changes touc
 1. A PostgreSQL source with logical replication: drain its slot into the ClickHouse mirrors
    (``feed.drain``). Any other source (SQLite, or PostgreSQL without ``wal_level=logical``) is
    compared with what the last run saw (row count, newest id and change time per table).
-2. Nothing changed: nothing is recorded; the marts and ``data_as_of`` stay as they are.
+2. Nothing changed (no change drained, the watermark sources and the slots' positions as the last
+   successful run saw them): nothing is recorded; the marts and ``data_as_of`` stay as they are.
 3. Something changed: an incremental run (``trigger=tick``) with ``data_as_of`` = the instant up to
    which every committed change is applied. Its extract steps read the mirrors where the feed
    runs and the sources elsewhere; ``changes`` works out the months the changes touch, and only
@@ -32,7 +33,7 @@ from django.utils import timezone
 from portal.clickhouse.client import held
 from portal.etl import pipeline, runs
 from portal.etl.feed.drain import drain, has_pending_changes
-from portal.etl.feed.publications import FEEDS, Feed, unavailable_reason
+from portal.etl.feed.publications import FEEDS, Feed, slot_position, unavailable_reason
 from portal.etl.feed.snapshot import require_snapshot
 from portal.etl.models import EtlRun
 from portal.etl.session import etl_clickhouse
@@ -58,7 +59,7 @@ def feed_modes() -> dict[str, str]:
 def refresh_marts(*, trigger: str = EtlRun.Trigger.TICK) -> TickResult:
     modes = feed_modes()
     result = TickResult(mode=modes)
-    if EtlRun.objects.filter(status=EtlRun.Status.RUNNING).exists():
+    if runs.another_run_is_live():
         result.skipped = "another ETL run is in progress"
         return result
     logical = [feed for feed in FEEDS if modes[feed.alias] == "logical"]
@@ -69,6 +70,9 @@ def refresh_marts(*, trigger: str = EtlRun.Trigger.TICK) -> TickResult:
             return result
         drained, applied_through = _drain(logical, now)
     fingerprint = _fingerprint([feed for feed in FEEDS if modes[feed.alias] == "watermark"])
+    # Where each slot stands: a tick killed after advancing a slot and before its run succeeded
+    # left changes in the mirrors that no run has applied; the next tick sees the slot moved.
+    fingerprint.update({f"slot:{feed.alias}": [slot_position(feed)] for feed in logical})
     result.changes = sum(drained.values())
     if not result.changes and _nothing_new_since_last_success(fingerprint):
         prune_ticks()

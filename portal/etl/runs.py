@@ -119,6 +119,12 @@ def _try_claim(run_id: int, token: str) -> EtlRun:
     return run
 
 
+def another_run_is_live() -> bool:
+    """Whether a live run holds the one-run guard. A run whose process is gone or whose heartbeat
+    stopped is retired first, so a killed run never blocks the runs after it."""
+    return not _retire_abandoned_run()
+
+
 def _retire_abandoned_run() -> bool:
     holder = EtlRun.objects.filter(status=Status.RUNNING).first()
     if holder is None:

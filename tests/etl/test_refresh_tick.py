@@ -4,9 +4,11 @@ nothing."""
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from portal.crm.models import User
-from portal.etl import pipeline, runs
+from portal.etl import pipeline, refresh, runs
+from portal.etl.feed.publications import FEEDS
 from portal.etl.models import EtlRun
 from portal.etl.refresh import refresh_marts
 from tests.support.etl import PROSTHETIC_MART, USER_MART, assert_marts_equal_a_full_rebuild, mart_rows
@@ -123,3 +125,16 @@ def test_the_nightly_run_after_ticks_changes_no_cell_and_keeps_data_as_of(tick_m
     assert nightly.status == EtlRun.Status.SUCCESS, nightly.error
     assert nightly.data_as_of == ticked.data_as_of
     assert {table: mart_rows(table) for table in (USER_MART, PROSTHETIC_MART)} == before
+
+
+def test_changes_a_dead_tick_drained_but_never_applied_are_applied_by_the_next(change_feed):
+    _owner, arm, _payment = customer_with_history()
+    tick()
+    EventFactory(prosthetic_id=arm.pk, event_type="critical_error", occurred_at=utc(2024, 9, 2))
+    # A tick that drained the slot into the mirrors and advanced it, then died before its run.
+    refresh._drain(list(FEEDS), timezone.now())
+
+    again = tick()  # the slot is empty now: only its moved position tells
+
+    assert "2024-09" in again.months_recomputed
+    assert_marts_equal_a_full_rebuild(again.data_as_of)

@@ -102,6 +102,8 @@ def process_env(**extra) -> dict:
         "DATABASE_URL": _database_url("default"),
         "CRM_DATABASE_URL": _database_url("crm"),
         "TELEMETRY_DATABASE_URL": _database_url("telemetry"),
+        # This run's replication slots (settings_test names them per run).
+        "CHANGE_FEED_SLOT_PREFIX": settings.CHANGE_FEED_SLOT_PREFIX,
     }
     env.update(extra)
     return env

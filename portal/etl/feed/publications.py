@@ -142,6 +142,16 @@ def health(feed: Feed) -> SlotHealth:
     )
 
 
+def slot_position(feed: Feed) -> str | None:
+    """How far the feed's slot has been advanced (its confirmed LSN); None when it has no slot."""
+    with connections[feed.alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = %s", [feed.name]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _oldest_unread_commit(feed: Feed) -> dt.datetime | None:
     """The commit time of the first transaction still in the slot (peeking one change)."""
     with connections[feed.alias].cursor() as cursor:
