@@ -9,9 +9,10 @@ baseline run built. Every rule below is evaluated inside ClickHouse.
    symmetric difference between the committed and the new footprints are the months it touches,
    insertions and deletions included.
 3. Telemetry that became visible (copied after the baseline, or already copied but at or after the
-   baseline's data_as_of): its own month; for a power_on/power_off, the month of the last older
-   power_on/power_off (whose session it may now end or break); for a power_on/critical_error,
-   every month up to the next older power_on (an outage it opens or closes runs until then).
+   baseline's data_as_of), or an old version the change feed replaced or deleted: its own month;
+   for a power_on/power_off, the month of the last older power_on/power_off (whose session it
+   may now end or break); for a power_on/critical_error, every month up to the next older
+   power_on (an outage it opens or closes runs until then).
 
 Rule 3 is exact for the union of outages: whether a moment is inside an outage depends only on
 the last critical_error/power_on before it, and a moment after an older power_on that follows
@@ -98,8 +99,13 @@ _OLD = "run_id <= {baseline_id:UInt64} AND {time} < {baseline_data_as_of:DateTim
 
 
 def _new(table: str, time: str, extra: str = "") -> str:
+    """Telemetry this run brought in, and old versions it took out (``*_removed``: an update or a
+    deletion through the change feed touches the months of the old version as adding it would)."""
     where = f"{_VISIBLE} AND {_NEW} {extra}".replace("{time}", time)
-    return f"SELECT prosthetic_id, {time} AS at FROM {{db:Identifier}}.{table} WHERE {where}"
+    return " UNION ALL ".join(
+        f"SELECT prosthetic_id, {time} AS at FROM {{db:Identifier}}.{name} WHERE {where}"
+        for name in (table, f"{table}_removed")
+    )
 
 
 def _old_events(types: str) -> str:

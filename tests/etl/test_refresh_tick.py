@@ -11,6 +11,7 @@ from portal.etl import pipeline, refresh, runs
 from portal.etl.feed.publications import FEEDS
 from portal.etl.models import EtlRun
 from portal.etl.refresh import refresh_marts
+from portal.telemetry.models import Event
 from tests.support.etl import PROSTHETIC_MART, USER_MART, assert_marts_equal_a_full_rebuild, mart_rows
 from tests.support.factories import (
     BatteryMetricFactory,
@@ -138,3 +139,22 @@ def test_changes_a_dead_tick_drained_but_never_applied_are_applied_by_the_next(c
 
     assert "2024-09" in again.months_recomputed
     assert_marts_equal_a_full_rebuild(again.data_as_of)
+
+
+def test_telemetry_changed_or_deleted_in_place_reaches_the_marts(change_feed):
+    _owner, arm, _payment = customer_with_history()
+    outage = EventFactory(prosthetic_id=arm.pk, event_type="critical_error", occurred_at=utc(2024, 3, 10))
+    restart = EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 3, 12))
+    reading = BatteryMetricFactory(prosthetic_id=arm.pk, measured_at=utc(2024, 3, 11))
+    tick()
+
+    outage.occurred_at = utc(2024, 4, 20)  # moved to another month
+    outage.save()
+    Event.objects.filter(prosthetic_id=arm.pk, event_type="power_off").update(event_type="error")
+    restart.delete()  # the outage now runs on until the next power_on (none)
+    reading.delete()
+    revised = tick()
+
+    assert {"2024-02", "2024-03", "2024-04"} <= set(revised.months_recomputed)
+    assert revised.steps["extract_telemetry"]["tables"]["events"]["revised"] == 3
+    assert_marts_equal_a_full_rebuild(revised.data_as_of)

@@ -26,6 +26,7 @@ from portal.etl.faults import KILL_AT_VARIABLE
 from portal.etl.feed.mirrors import MIRRORED_COLUMNS
 from portal.etl.models import EtlRun
 from portal.etl.refresh import refresh_marts
+from portal.telemetry.models import Event
 from tests.support.etl import assert_marts_equal_a_full_rebuild, process_env
 from tests.support.factories import (
     BatteryMetricFactory,
@@ -68,8 +69,9 @@ def a_customer():
     return owner, arm
 
 
-def changes(owner, arm) -> list[Callable[[int], None]]:
-    """One change of each kind; ``n`` makes every application differ."""
+def changes(owner, arm, mode: str) -> list[Callable[[int], None]]:
+    """One change of each kind; ``n`` makes every application differ. Telemetry changed or
+    deleted in place reaches the marts through the change feed only."""
 
     def late_event(n):
         EventFactory(prosthetic_id=arm.pk, event_type="grip", occurred_at=utc(2024, 3, 1 + n % 27, 9))
@@ -96,7 +98,15 @@ def changes(owner, arm) -> list[Callable[[int], None]]:
         SupportTicketFactory(user=owner, prosthetic=arm, created_at=utc(2024, 6, 1 + n % 27))
         BatteryMetricFactory(prosthetic_id=arm.pk, measured_at=utc(2024, 6, 2 + n % 27))
 
+    def telemetry_revised(n):
+        event = Event.objects.filter(prosthetic_id=arm.pk).order_by("id").first()
+        event.occurred_at = utc(2024, 2 + n % 5, 4, 10)
+        event.save()
+        Event.objects.filter(prosthetic_id=arm.pk).order_by("-id").first().delete()
+
+    revisions = [telemetry_revised] if mode == "logical" else []
     return [
+        *revisions,
         late_event,
         payment_moved,
         critical_error,
@@ -133,7 +143,7 @@ def test_a_tick_killed_anywhere_is_completed_by_the_next_tick(tick_mode):
     mode, mode_env = tick_mode
     owner, arm = a_customer()
     assert refresh_marts().run_id is not None
-    kinds = itertools.cycle(changes(owner, arm))
+    kinds = itertools.cycle(changes(owner, arm, mode))
     kills = 0
     for number, point in enumerate(itertools.count(1, STRIDE)):
         if kills == MAX_KILLS:

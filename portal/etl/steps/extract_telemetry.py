@@ -6,7 +6,8 @@ rows already copied are skipped by id), so late telemetry is picked up whatever 
 ``occurred_at``. Each copied row is stamped with this run's id: rows stamped after the baseline are
 the ones whose months the transform recomputes, even when an earlier run died after copying them.
 A full run copies everything into ``*_next`` and swaps it in with ``EXCHANGE TABLES`` only when the
-copy is complete.
+copy is complete. A run reading the change feed's mirrors also applies rows updated or deleted in
+place (``telemetry_revisions.py``).
 
 Rejected rows are kept with a reason (so they are counted once, by the run that read them) and left
 out of every metric:
@@ -30,6 +31,7 @@ from portal.etl.context import RunContext
 from portal.etl.session import etl_clickhouse
 from portal.etl.sources import SourceDatabase, telemetry
 from portal.etl.steps.extract_crm import capped_watermark
+from portal.etl.steps.telemetry_revisions import apply_revisions, version_key
 
 FUTURE_TOLERANCE = "INTERVAL 1 DAY"
 EVENT_TYPES = (
@@ -134,11 +136,18 @@ def extract_telemetry(ctx: RunContext) -> dict:
         for table in TELEMETRY_TABLES:
             # One lock per table: report reads get the embedded ClickHouse in between.
             with etl_clickhouse() as client:
+                revised, version = apply_revisions(client, ctx, source, table)
                 read = _extract_table(client, ctx, source, table)
                 loaded = _loaded_rows_by_reason(client, ctx, table)
                 watermarks[table.name] = _watermark(client, ctx, table)
+            if version is not None:
+                watermarks[version_key(table.name)] = version
             written = sum(loaded.values())
-            tables[table.name] = {"read": written if read is None else read, "written": written}
+            tables[table.name] = {
+                "read": written if read is None else read,
+                "written": written,
+                "revised": revised,
+            }
             rejected.update({f"{table.name}.{reason}": n for reason, n in loaded.items() if reason})
     return {
         "read": sum(t["read"] for t in tables.values()),
