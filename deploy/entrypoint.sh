@@ -9,6 +9,9 @@ migrate)
     python manage.py migrate --noinput --database crm
     python manage.py migrate --noinput --database telemetry
     python manage.py migrate_clickhouse
+    # Publications and slots of the change feed (idempotent; says so and goes on without
+    # wal_level=logical): created here by the tables' owner, read by the worker's etl_feed role.
+    python manage.py setup_change_feed
     python manage.py setup_periodic_tasks
     exec python manage.py collectstatic --noinput --verbosity 0
     ;;

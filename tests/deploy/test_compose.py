@@ -175,6 +175,15 @@ def test_clickhouse_pulls_the_sources_with_the_read_only_postgresql_role(compose
         assert environment["ETL_SOURCE_HOST"] == "postgres:5432"
 
 
+def test_the_worker_and_beat_reach_the_sources_with_the_feeds_role_and_migrate_as_their_owner(compose):
+    services = compose["services"]
+    roles = {"worker": "etl_feed", "beat": "etl_feed", "migrate": "portal", "web": "portal"}
+    for name, user in roles.items():
+        for variable in ("CRM_DATABASE_URL", "TELEMETRY_DATABASE_URL"):
+            assert services[name]["environment"][variable].startswith(f"postgres://{user}:"), (name, variable)
+    assert "setup_change_feed" in (ROOT / "deploy" / "entrypoint.sh").read_text()
+
+
 def test_only_nginx_keycloak_and_a_local_flower_and_mailpit_are_published(compose):
     published = {name for name, service in compose["services"].items() if service.get("ports")}
     assert published == {"nginx", "keycloak", "flower", "mailpit"}

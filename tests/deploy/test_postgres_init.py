@@ -67,6 +67,7 @@ def initialised_cluster():
             "PGPORT": "5432",
             "KEYCLOAK_DB_PASSWORD": "keycloak-test",
             "CLICKHOUSE_PG_READER_PASSWORD": "reader-test",
+            "ETL_FEED_PASSWORD": "feed-test",
         }
         subprocess.run(
             as_postgres(["bash", str(INIT_SCRIPT)]), env=env, check=True, capture_output=True, timeout=120
@@ -93,7 +94,28 @@ def test_clickhouses_reader_reads_crm_and_telemetry_tables_and_writes_nothing(in
                 reader.execute(f"INSERT INTO {table} VALUES (2)")  # noqa: S608
 
 
-NOT_THEIRS = [("clickhouse_reader", "portal"), ("clickhouse_reader", "keycloak"), ("keycloak", "portal")]
+def test_the_feeds_role_reads_crm_and_telemetry_writes_nothing_and_may_read_replication_slots(
+    initialised_cluster,
+):
+    for dbname, table in (("crm_db", "users"), ("telemetry_db", "events")):
+        with connect(initialised_cluster, user="etl_feed", dbname=dbname) as feed:
+            assert feed.execute(f"SELECT id FROM {table}").fetchall() == [(1,)]  # noqa: S608
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                feed.execute(f"DELETE FROM {table}")  # noqa: S608
+            attributes = feed.execute(
+                "SELECT rolreplication, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles "
+                "WHERE rolname = current_user"
+            ).fetchone()
+            assert attributes == (True, False, False, False)
+
+
+NOT_THEIRS = [
+    ("clickhouse_reader", "portal"),
+    ("clickhouse_reader", "keycloak"),
+    ("keycloak", "portal"),
+    ("etl_feed", "portal"),
+    ("etl_feed", "keycloak"),
+]
 
 
 @pytest.mark.parametrize(("user", "dbname"), NOT_THEIRS)
