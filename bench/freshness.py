@@ -198,7 +198,7 @@ FIGURES = {
 def _figure(body: dict, kind: str, prosthetic: int) -> float:
     block, name = FIGURES[kind]
     if block == "user":
-        return float(body["user"][name]) if "user" in body else float(body.get(name, 0))
+        return float(body["metrics"][name])
     for item in body["prosthetics"]:
         if item["prosthetic_id"] == prosthetic:
             return float(item[name])
