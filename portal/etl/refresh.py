@@ -68,7 +68,7 @@ def refresh_marts(*, trigger: str = EtlRun.Trigger.TICK) -> TickResult:
         if not locked:
             result.skipped = "another tick is draining the change feed"
             return result
-        drained, applied_through = _drain(logical, now)
+        drained, applied_through, last_commit = _drain(logical, now)
     fingerprint = _fingerprint([feed for feed in FEEDS if modes[feed.alias] == "watermark"])
     # Where each slot stands: a tick killed after advancing a slot and before its run succeeded
     # left changes in the mirrors that no run has applied; the next tick sees the slot moved.
@@ -81,6 +81,8 @@ def refresh_marts(*, trigger: str = EtlRun.Trigger.TICK) -> TickResult:
     run = runs.create_run(trigger=trigger, data_as_of=applied_through)
     EtlRun.objects.filter(pk=run.pk).update(reads_mirrors=bool(logical))
     feed_stats = {"read": result.changes, "changes": drained, "fingerprint": fingerprint, "mode": modes}
+    if last_commit is not None:
+        feed_stats["last_commit_at"] = last_commit.isoformat()
     runs.record_step(run.pk, FEED_STEP, feed_stats)
     pipeline.run_all(run.pk, token=f"tick-{uuid.uuid4().hex}")
     result.run_id = run.pk
@@ -89,20 +91,24 @@ def refresh_marts(*, trigger: str = EtlRun.Trigger.TICK) -> TickResult:
     return result
 
 
-def _drain(feeds: list[Feed], now: dt.datetime) -> tuple[dict[str, int], dt.datetime]:
-    """Every slot into the mirrors; returns changes per feed and the instant every change
-    committed before is applied (now, for sources read by watermark). Embedded ClickHouse is
-    opened only when a slot holds something: an idle tick stays cheap."""
+def _drain(feeds: list[Feed], now: dt.datetime) -> tuple[dict[str, int], dt.datetime, dt.datetime | None]:
+    """Every slot into the mirrors; returns changes per feed, the instant every change committed
+    before is applied (now, for sources read by watermark) and the commit time of the newest
+    change drained. Embedded ClickHouse is opened only when a slot holds something: an idle tick
+    stays cheap."""
     drained: dict[str, int] = {}
     applied_through = now
+    last_commit: dt.datetime | None = None
     if not any(has_pending_changes(feed) for feed in feeds):
-        return drained, applied_through
+        return drained, applied_through, last_commit
     with held(), etl_clickhouse() as client:
         for feed in feeds:
             outcome = drain(feed, client)
             drained[feed.alias] = outcome.changes
             applied_through = min(applied_through, outcome.applied_through or now)
-    return drained, applied_through
+            if outcome.last_commit_at is not None:
+                last_commit = max(last_commit or outcome.last_commit_at, outcome.last_commit_at)
+    return drained, applied_through, last_commit
 
 
 def _require_snapshots(feeds: list[Feed]) -> None:
@@ -155,12 +161,19 @@ def _fingerprint(feeds: list[Feed]) -> dict[str, list]:
 
 
 def _nothing_new_since_last_success(fingerprint: dict[str, list]) -> bool:
-    """The sources read by watermark look as they did at the last successful run, and no run
-    failed since (a failed tick may have drained changes that are in the mirrors, not the marts)."""
+    """The sources read by watermark look as they did at the last successful run, no run failed
+    since (a failed tick may have drained changes that are in the mirrors, not the marts), and
+    that run's data_as_of covers every change it drained."""
     last = EtlRun.objects.exclude(status=EtlRun.Status.QUEUED).order_by("-id").first()
     if last is None or last.status != EtlRun.Status.SUCCESS or last.mode == EtlRun.Mode.RANGE:
         return False
-    return (last.steps or {}).get(FEED_STEP, {}).get("fingerprint") == fingerprint
+    feed = (last.steps or {}).get(FEED_STEP, {})
+    # data_as_of is where the earliest slot was emptied: a change committed to a later slot after
+    # that instant was drained into the mirrors but counts only from a run with a later data_as_of.
+    last_commit = feed.get("last_commit_at")
+    if last_commit and last.data_as_of and dt.datetime.fromisoformat(last_commit) >= last.data_as_of:
+        return False
+    return feed.get("fingerprint") == fingerprint
 
 
 def prune_ticks() -> int:

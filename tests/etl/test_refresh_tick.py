@@ -158,3 +158,28 @@ def test_telemetry_changed_or_deleted_in_place_reaches_the_marts(change_feed):
     assert {"2024-02", "2024-03", "2024-04"} <= set(revised.months_recomputed)
     assert revised.steps["extract_telemetry"]["tables"]["events"]["revised"] == 3
     assert_marts_equal_a_full_rebuild(revised.data_as_of)
+
+
+def test_a_change_drained_past_a_ticks_data_as_of_counts_from_the_next_tick(change_feed, monkeypatch):
+    owner, arm, _payment = customer_with_history()
+    tick()
+    real_drain = refresh.drain
+
+    def drain_then_commit_telemetry(feed, client, **options):
+        outcome = real_drain(feed, client, **options)
+        if feed.alias == "crm":  # after the CRM slot was emptied: the tick's data_as_of is earlier
+            now = timezone.now()
+            EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=now, received_at=now)
+        return outcome
+
+    PaymentFactory(user=owner, paid_at=utc(2024, 3, 1), status="success")
+    monkeypatch.setattr(refresh, "drain", drain_then_commit_telemetry)
+    drained_late = tick()
+    monkeypatch.undo()
+
+    following = refresh_marts()  # nothing new in any slot, yet the event does not count yet
+
+    assert following.run_id is not None
+    run = EtlRun.objects.get(pk=following.run_id)
+    assert run.data_as_of > drained_late.data_as_of
+    assert_marts_equal_a_full_rebuild(run.data_as_of)
