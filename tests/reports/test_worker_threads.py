@@ -24,8 +24,11 @@ pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
 BOUND = 110
 READS = 40
-# One read past the check may add its own open's threads before the worker exits.
-ONE_READ = 10
+# The read that takes a worker past the bound is served before the worker exits: its engine start
+# and the pool threads of its query still ending count too. Seen: +12 here in CI, +29 in the soak
+# (bench/soak.py, bound 150, up to 179). Without the bound the worker would keep growing by about
+# 5 threads a read: 40 reads end near 260.
+ONE_READ = 30
 
 
 # Settings that must not leak from the caller's shell: no OIDC (the session is a local one), no S3.
