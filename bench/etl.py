@@ -252,10 +252,14 @@ PHASES = {
 }
 
 
-def _in_fresh_process(phase: str, env: dict, script: str = __file__) -> dict:
+def _in_fresh_process(phase: str, env: dict, script: str = __file__, extra: tuple[str, ...] = ()) -> dict:
     """Run one phase of ``script`` (a bench with ``--phase``) in a new process; its JSON result."""
     result = subprocess.run(
-        [sys.executable, script, "--phase", phase], env=env, capture_output=True, text=True, check=False
+        [sys.executable, script, "--phase", phase, *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode:
         sys.exit(f"phase {phase} failed:\n{result.stderr[-3000:]}")

@@ -77,7 +77,12 @@ def data_as_of_months(ctx: RunContext) -> set[dt.date]:
 
 
 def crm_months(client: Client, ctx: RunContext, tables: tuple[str, ...]) -> set[dt.date]:
-    """Rule 2 for the given CRM tables, in one query."""
+    """Rule 2 for the given CRM tables, in one query. A table the extract carried over whole has
+    the same footprints in both copies: it is left out."""
+    unchanged = ctx.steps.get("extract_crm", {}).get("unchanged", [])
+    tables = tuple(table for table in tables if table not in unchanged)
+    if not tables:
+        return set()
     per_table = [
         f"""
         SELECT tupleElement(arrayJoin(arraySymmetricDifference(old.fp, new.fp)), 1) AS month
@@ -108,15 +113,22 @@ def _new(table: str, time: str, extra: str = "") -> str:
     )
 
 
-def _old_events(types: str) -> str:
+def _old_events(types: str, new: str) -> str:
+    """Older events of the given types, of the prostheses ``new`` has (their ids lead the sorting
+    key, so only their granules are read)."""
     where = f"{_VISIBLE} AND {_OLD} AND event_type IN {types}".replace("{time}", "occurred_at")
-    return f"SELECT prosthetic_id, occurred_at AS at FROM {{db:Identifier}}.etl_events WHERE {where}"
+    return (
+        f"SELECT prosthetic_id, occurred_at AS at FROM {{db:Identifier}}.etl_events WHERE {where} "
+        f"AND prosthetic_id IN (SELECT prosthetic_id FROM ({new}))"
+    )
 
 
 def telemetry_months(client: Client, ctx: RunContext) -> set[dt.date]:
     """Rule 3."""
     on_off = "('power_on', 'power_off')"
     outage_edges = "('power_on', 'critical_error')"
+    new_on_off = _new("etl_events", "occurred_at", f"AND event_type IN {on_off}")
+    new_edges = _new("etl_events", "occurred_at", f"AND event_type IN {outage_edges}")
     outage_months = months_between(
         "toStartOfMonth(new.at)", f"ifNull(toStartOfMonth(old.at - INTERVAL 1 MICROSECOND), {LAST_MONTH})"
     )
@@ -127,13 +139,13 @@ def telemetry_months(client: Client, ctx: RunContext) -> set[dt.date]:
             SELECT toStartOfMonth(at) FROM ({_new("etl_battery_metrics", "measured_at")})
             UNION ALL
             SELECT toStartOfMonth(old.at)
-            FROM ({_new("etl_events", "occurred_at", f"AND event_type IN {on_off}")}) AS new
-            ASOF JOIN ({_old_events(on_off)}) AS old
+            FROM ({new_on_off}) AS new
+            ASOF JOIN ({_old_events(on_off, new_on_off)}) AS old
                 ON new.prosthetic_id = old.prosthetic_id AND new.at > old.at
             UNION ALL
             SELECT arrayJoin({outage_months})
-            FROM ({_new("etl_events", "occurred_at", f"AND event_type IN {outage_edges}")}) AS new
-            ASOF LEFT JOIN ({_old_events("('power_on')")}) AS old
+            FROM ({new_edges}) AS new
+            ASOF LEFT JOIN ({_old_events("('power_on')", new_edges)}) AS old
                 ON new.prosthetic_id = old.prosthetic_id AND new.at < old.at
         )
         WHERE month <= {LAST_MONTH}

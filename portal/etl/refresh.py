@@ -62,6 +62,14 @@ def refresh_marts(*, trigger: str = EtlRun.Trigger.TICK) -> TickResult:
     if runs.another_run_is_live():
         result.skipped = "another ETL run is in progress"
         return result
+    # One embedded-ClickHouse open for the whole tick (about 0.35 s each), opened only once there
+    # is something to write: an idle tick never opens it.
+    with held():
+        return _refresh(result, trigger)
+
+
+def _refresh(result: TickResult, trigger: str) -> TickResult:
+    modes = result.mode
     logical = [feed for feed in FEEDS if modes[feed.alias] == "logical"]
     now = timezone.now()
     with _drain_lock(logical) as locked:
@@ -101,7 +109,7 @@ def _drain(feeds: list[Feed], now: dt.datetime) -> tuple[dict[str, int], dt.date
     last_commit: dt.datetime | None = None
     if not any(has_pending_changes(feed) for feed in feeds):
         return drained, applied_through, last_commit
-    with held(), etl_clickhouse() as client:
+    with etl_clickhouse() as client:
         for feed in feeds:
             outcome = drain(feed, client)
             drained[feed.alias] = outcome.changes

@@ -11,7 +11,7 @@ from portal.etl import pipeline, refresh, runs
 from portal.etl.feed.publications import FEEDS
 from portal.etl.models import EtlRun
 from portal.etl.refresh import refresh_marts
-from portal.telemetry.models import Event
+from portal.telemetry.models import BatteryMetric, Event
 from tests.support.etl import PROSTHETIC_MART, USER_MART, assert_marts_equal_a_full_rebuild, mart_rows
 from tests.support.factories import (
     BatteryMetricFactory,
@@ -67,7 +67,8 @@ def test_a_tick_brings_every_kind_of_change_into_the_marts(tick_mode):
 
     # A late event for a month a year and more ago, a session crossing a month boundary, a
     # critical error, a payment moved between months, a new ticket, an edited prosthesis and
-    # subscription, and a deleted customer.
+    # subscription, a deleted customer, and telemetry deleted (the February session loses its end,
+    # February its battery reading).
     EventFactory(prosthetic_id=arm.pk, event_type="critical_error", occurred_at=utc(2024, 3, 31, 23))
     EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 4, 2, 7))
     EventFactory(prosthetic_id=arm.pk, event_type="power_off", occurred_at=utc(2024, 4, 2, 9))
@@ -81,10 +82,12 @@ def test_a_tick_brings_every_kind_of_change_into_the_marts(tick_mode):
     subscription.save()
     other.payments.all().delete()  # the CRM protects a customer's payments: they go first
     User.objects.filter(pk=other.pk).delete()
+    Event.objects.filter(prosthetic_id=arm.pk, event_type="power_off").delete()
+    BatteryMetric.objects.filter(prosthetic_id=arm.pk).delete()
 
     second = tick()
 
-    assert "2024-03" in second.months_recomputed and "2024-05" in second.months_recomputed
+    assert {"2024-02", "2024-03", "2024-05"} <= set(second.months_recomputed)
     assert_marts_equal_a_full_rebuild(second.data_as_of)
 
 
@@ -139,6 +142,23 @@ def test_changes_a_dead_tick_drained_but_never_applied_are_applied_by_the_next(c
 
     assert "2024-09" in again.months_recomputed
     assert_marts_equal_a_full_rebuild(again.data_as_of)
+
+
+def test_telemetry_deleted_at_the_source_leaves_the_marts(tick_mode):
+    _owner, arm, _payment = customer_with_history()
+    outage = EventFactory(prosthetic_id=arm.pk, event_type="critical_error", occurred_at=utc(2024, 3, 10))
+    tick()
+
+    outage.delete()  # March is up again, and so is every month after it
+    BatteryMetric.objects.filter(prosthetic_id=arm.pk).delete()  # February loses its only reading
+    EventFactory(prosthetic_id=arm.pk, event_type="grip", occurred_at=utc(2024, 6, 1))  # and one new row
+    revised = tick()
+
+    assert {"2024-02", "2024-03", "2024-06"} <= set(revised.months_recomputed)
+    assert "2024-01" not in revised.months_recomputed
+    tables = revised.steps["extract_telemetry"]["tables"]
+    assert (tables["events"]["revised"], tables["battery_metrics"]["revised"]) == (1, 1)
+    assert_marts_equal_a_full_rebuild(revised.data_as_of)
 
 
 def test_telemetry_changed_or_deleted_in_place_reaches_the_marts(change_feed):

@@ -6,6 +6,11 @@ over the committed copy of every row that still exists and did not change. A ful
 everything. ``etl_<table>`` (what the marts were built from) is replaced by ``_next`` only in the
 load step, after the marts are published, so a run that dies on the way changes nothing here.
 
+A run reading the change feed's mirrors reads, instead of the rows past ``updated_at``, every row
+with a mirror version newer than the baseline read (``<table>@version``, an LSN), so an UPDATE
+that leaves updated_at alone counts too; a table whose mirror has nothing newer is carried over
+whole without reading it, and ``changes`` skips it (most ticks bring telemetry only).
+
 A row that breaks one of DESIGN's rules (``Rule``: a negative or unreadable amount, an unreadable
 or missing date, a status outside the documented values, ...) is left out of the copy, so out of
 every metric, and counted per reason in the run record like rejected telemetry: by the run that
@@ -22,6 +27,7 @@ from clickhouse_connect.driver import Client
 from portal.etl.context import RunContext, ch_time
 from portal.etl.session import etl_clickhouse
 from portal.etl.sources import SourceDatabase, crm
+from portal.etl.steps.telemetry_revisions import version_key
 
 
 @dataclass(frozen=True)
@@ -128,43 +134,97 @@ def reject_reason(source: SourceDatabase, table: CrmTable) -> str:
 def extract_crm(ctx: RunContext) -> dict:
     source = crm(mirrors=ctx.reads_mirrors)
     with source.visible(), etl_clickhouse() as client:
+        # Read before any row: a change drained meanwhile has a later version and is read again.
+        versions = mirror_versions(client, ctx, [table.name for table in CRM_TABLES])
         for working in ("etl_crm_ids", "etl_crm_rejects"):
             client.command(
                 f"TRUNCATE TABLE IF EXISTS {{db:Identifier}}.{working}", parameters={"db": ctx.database}
             )
-        for table in CRM_TABLES:
-            _extract_table(client, ctx, source, table)
+        unchanged = [
+            table.name
+            for table in CRM_TABLES
+            if not _extract_table(client, ctx, source, table, through=versions.get(table.name))
+        ]
         tables = _table_figures(client, ctx)
         rejected = _rejected(client, ctx)
     watermarks = {
         name: capped_watermark(figures.pop("latest"), ctx, previous=ctx.baseline_watermarks.get(name))
         for name, figures in tables.items()
     }
+    for table in CRM_TABLES:
+        key = version_key(table.name)
+        if table.name in versions:
+            watermarks[key] = str(versions[table.name])
+        elif key in ctx.baseline_watermarks:  # read from the source: the mirrors' window stays open
+            watermarks[key] = ctx.baseline_watermarks[key]
     return {
         "read": sum(t["changed"] + t["ids"] for t in tables.values()) + sum(rejected.values()),
         "written": sum(t["rows"] for t in tables.values()),
         "tables": tables,
         "rejected": rejected,
         "watermarks": watermarks,
+        "unchanged": unchanged,  # carried over whole: no month of theirs to recompute (changes.py)
     }
 
 
-def _extract_table(client: Client, ctx: RunContext, source: SourceDatabase, table: CrmTable) -> None:
+def mirror_versions(client: Client, ctx: RunContext, tables: list[str]) -> dict[str, int]:
+    """The newest change-feed version in each table's mirror, for a run that reads the mirrors."""
+    if not ctx.reads_mirrors:
+        return {}
+    rows = client.query(
+        " UNION ALL ".join(
+            f"SELECT '{name}', max(_version) FROM {{db:Identifier}}.mirror_{name}" for name in tables
+        ),
+        parameters=ctx.parameters(),
+    ).result_rows
+    return dict(rows)
+
+
+def _unchanged_since_baseline(ctx: RunContext, table: CrmTable, through: int | None) -> bool:
+    """The mirror holds no version newer than what the baseline run read of it: the committed copy
+    is this run's copy (most ticks bring telemetry only)."""
+    applied = ctx.baseline_watermarks.get(version_key(table.name))
+    return through is not None and applied is not None and not ctx.is_full and through <= int(applied)
+
+
+def _changed_rows(ctx: RunContext, source: SourceDatabase, table: CrmTable, params: dict) -> str:
+    """The rows to read: all of them (a full run), those with a mirror version newer than the
+    baseline read (every committed change, even an UPDATE that leaves updated_at alone), or else
+    those changed since the updated_at watermark."""
+    since = ctx.watermark(table.name)
+    if since is None:
+        return f"SELECT * FROM {source.table(table.name)}"
+    applied = ctx.baseline_watermarks.get(version_key(table.name))
+    if source.kind == "mirror" and applied is not None:
+        params["since_version"] = int(applied)
+        mirror = f"{{db:Identifier}}.mirror_{table.name}"
+        return (
+            f"SELECT * FROM {mirror} FINAL WHERE _is_deleted = 0 AND id IN "
+            f"(SELECT id FROM {mirror} WHERE _version > {{since_version:UInt64}})"
+        )
+    params["since"] = source.timestamp_parameter(since)
+    return source.rows_changed_since(table.name, "updated_at", "since")
+
+
+def _extract_table(
+    client: Client, ctx: RunContext, source: SourceDatabase, table: CrmTable, *, through: int | None
+) -> bool:
+    """Builds the table's copy for this run; False when it is the committed copy, unread."""
     params = {**ctx.parameters(), **source.parameters()}
     client.command(f"TRUNCATE TABLE {{db:Identifier}}.{table.next}", parameters=params)
+    if _unchanged_since_baseline(ctx, table, through):
+        client.command(
+            f"INSERT INTO {{db:Identifier}}.{table.next} SELECT * FROM {{db:Identifier}}.{table.committed}",
+            parameters=params,
+        )
+        return False
+    rows = _changed_rows(ctx, source, table, params)
     since = ctx.watermark(table.name)
-    where = ""
-    if since is not None:
-        where = "WHERE " + source.changed_since("updated_at", "since")
-        params["since"] = source.timestamp_parameter(since)
     columns = ["id", *table.columns, "updated_at"]
     kinds = {"id": "int", **table.columns, "updated_at": "datetime"}
     values = ", ".join(f"{source.column(name, kinds[name])} AS v_{name}" for name in columns)
     # The inner query filters on the source's own columns, so the condition reaches the source.
-    checked = (
-        f"SELECT {values}, {reject_reason(source, table)} AS reject_reason "
-        f"FROM (SELECT * FROM {source.table(table.name)} {where})"
-    )
+    checked = f"SELECT {values}, {reject_reason(source, table)} AS reject_reason FROM ({rows})"
     client.command(
         f"INSERT INTO {{db:Identifier}}.{table.next} ({', '.join(columns)}) "
         f"SELECT {', '.join(f'v_{name}' for name in columns)} FROM ({checked}) WHERE reject_reason = ''",
@@ -176,7 +236,7 @@ def _extract_table(client: Client, ctx: RunContext, source: SourceDatabase, tabl
         parameters=params,
     )
     if since is None:
-        return
+        return True
     client.command(
         f"INSERT INTO {{db:Identifier}}.etl_crm_ids (source_table, id) "
         f"SELECT '{table.name}', toInt64(id) FROM {source.table(table.name)}",
@@ -191,6 +251,7 @@ def _extract_table(client: Client, ctx: RunContext, source: SourceDatabase, tabl
         f"WHERE source_table = '{table.name}')",
         parameters=params,
     )
+    return True
 
 
 def _table_figures(client: Client, ctx: RunContext) -> dict[str, dict]:

@@ -31,7 +31,12 @@ from portal.etl.context import RunContext
 from portal.etl.session import etl_clickhouse
 from portal.etl.sources import SourceDatabase, telemetry
 from portal.etl.steps.extract_crm import capped_watermark
-from portal.etl.steps.telemetry_revisions import apply_revisions, version_key
+from portal.etl.steps.telemetry_revisions import (
+    apply_revisions,
+    forget_covered_removals,
+    remove_deleted_rows,
+    version_key,
+)
 
 FUTURE_TOLERANCE = "INTERVAL 1 DAY"
 EVENT_TYPES = (
@@ -132,21 +137,27 @@ TELEMETRY_TABLES = (
 def extract_telemetry(ctx: RunContext) -> dict:
     source = telemetry(mirrors=ctx.reads_mirrors)
     tables, rejected, watermarks = {}, {}, {}
+    by_watermark = not ctx.reads_mirrors and not ctx.is_full
     with source.visible():
         for table in TELEMETRY_TABLES:
+            # Counted before any row is read: a row added meanwhile has a later id.
+            counted = source.count_rows(table.name) if by_watermark else (0, None)
             # One lock per table: report reads get the embedded ClickHouse in between.
             with etl_clickhouse() as client:
-                revised, version = apply_revisions(client, ctx, source, table)
-                read = _extract_table(client, ctx, source, table)
+                forget_covered_removals(client, ctx, table)
+                revisions = apply_revisions(client, ctx, source, table)
+                # The mirrors' window already holds every new row: no scan by received_at.
+                read = None if revisions.complete else _extract_table(client, ctx, source, table)
+                deleted = remove_deleted_rows(client, ctx, source, table, counted)
                 loaded = _loaded_rows_by_reason(client, ctx, table)
                 watermarks[table.name] = _watermark(client, ctx, table)
-            if version is not None:
-                watermarks[version_key(table.name)] = version
+            if revisions.watermark is not None:
+                watermarks[version_key(table.name)] = revisions.watermark
             written = sum(loaded.values())
             tables[table.name] = {
                 "read": written if read is None else read,
                 "written": written,
-                "revised": revised,
+                "revised": revisions.revised + deleted,
             }
             rejected.update({f"{table.name}.{reason}": n for reason, n in loaded.items() if reason})
     return {
@@ -166,7 +177,7 @@ def _extract_table(
     since = ctx.watermark(table.name)
     rows = f"SELECT * FROM {source.table(table.name)}"
     if since is not None:
-        rows += " WHERE " + source.changed_since("received_at", "since")
+        rows = source.rows_changed_since(table.name, "received_at", "since")
         params["since"] = source.timestamp_parameter(since)
         params["since_time"] = params["since"]
     select = table.select(source).replace("{rows}", rows)
@@ -209,7 +220,10 @@ def _loaded_rows_by_reason(client: Client, ctx: RunContext, table: TelemetryTabl
 
 
 def _watermark(client: Client, ctx: RunContext, table: TelemetryTable) -> str:
+    """The newest received_at this run copied (every row, for a full run), never behind the last
+    watermark: rows of earlier runs are at or behind it, and reading them would scan the table."""
     latest = client.query(
-        f"SELECT max(received_at) FROM {{db:Identifier}}.{table.target}", parameters=ctx.parameters()
+        f"SELECT max(received_at) FROM {{db:Identifier}}.{table.target} WHERE run_id = {{run_id:UInt64}}",
+        parameters=ctx.parameters(),
     ).result_rows[0][0]
     return capped_watermark(latest, ctx, previous=ctx.baseline_watermarks.get(table.name))

@@ -1,24 +1,32 @@
-"""Telemetry rows changed in place or deleted, as the change feed's mirrors bring them.
+"""Telemetry rows changed in place or deleted after a run copied them.
 
-Telemetry is read by ``received_at``, which finds new rows only. A run that reads the mirrors
-also takes every row whose mirror version is newer than what the baseline run applied (the
-``<table>@version`` watermark, an LSN), in three idempotent statements:
+Telemetry is read by ``received_at``, which finds new rows only. Two ways find the others:
 
-1. the row's version in ``etl_<table>`` is copied to ``etl_<table>_removed``, stamped with this
-   run, so rule 3 of ``changes.py`` rebuilds the months it counted in (removing a row touches the
-   same months as adding it);
-2. that version is deleted from ``etl_<table>``;
-3. the mirror's current version, unless deleted, is validated and inserted, stamped with this run.
+- A run that reads the change feed's mirrors takes every row whose mirror version is newer than
+  what the baseline run applied (the ``<table>@version`` watermark, an LSN): updates and deletions
+  alike (``apply_revisions``).
+- A run that reads a source by watermark (SQLite, PostgreSQL without logical replication) compares
+  the source's row count with its copy's; when the copy has more, it finds the ids the source no
+  longer has and takes them out (``remove_deleted_rows``). A row updated in place keeps its
+  received_at and its count, so there it waits for the next ``run_etl --full``; telemetry is
+  written once by the devices, and the CRM tables (which carry updated_at) see every update.
+
+Taking a row out is two idempotent statements: its version in ``etl_<table>`` is copied to
+``etl_<table>_removed``, stamped with this run, so rule 3 of ``changes.py`` rebuilds the months it
+counted in (removing a row touches the same months as adding it); then it is deleted from
+``etl_<table>``. The mirrors' new version, unless deleted, is then validated and inserted, stamped
+with this run.
 
 A run killed anywhere in between leaves the stamps of a run that never became a baseline, so the
 next run covers those months and redoes the window. The first run on the mirrors starts the
 window at the feed's initial copy. Runs that read the sources themselves (the nightly run, runs
-without the feed) carry the watermark forward unchanged: the next run reading the mirrors
+without the feed) carry the version watermark forward unchanged: the next run reading the mirrors
 applies what they did not see.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from clickhouse_connect.driver import Client
@@ -30,56 +38,102 @@ if TYPE_CHECKING:  # extract_telemetry imports this module
     from portal.etl.steps.extract_telemetry import TelemetryTable
 
 
+INT64_MAX = 2**63 - 1
+
+
 def version_key(table: str) -> str:
     return f"{table}@version"
 
 
+@dataclass(frozen=True)
+class Revisions:
+    revised: int  # rows taken out (updated or deleted in place)
+    watermark: str | None  # the new <table>@version
+    # Every row changed since the baseline run is in the window (new rows included): the baseline
+    # applied the mirrors up to its watermark, or read the sources, which held at least as much.
+    # Only a window that starts at the feed's initial copy may miss rows the baseline never saw.
+    complete: bool = False
+
+
 def apply_revisions(
     client: Client, ctx: RunContext, source: SourceDatabase, table: TelemetryTable
-) -> tuple[int, str | None]:
-    """Applies the window of mirror versions; returns (rows revised, the new version watermark)."""
+) -> Revisions:
+    """Applies the window of mirror versions since the baseline's watermark."""
     key = version_key(table.name)
     previous = ctx.baseline_watermarks.get(key)
     if not ctx.reads_mirrors:
-        return 0, previous
+        return Revisions(0, previous)
     params = {**ctx.parameters(), **source.parameters()}
     mirror = f"mirror_{table.name}"
     (through,) = client.query(
         f"SELECT max(_version) FROM {{db:Identifier}}.{mirror}", parameters=params
     ).result_rows[0]
-    _forget_covered_removals(client, ctx, table)
     since = previous if previous is not None else _snapshot_version(client, ctx)
     if ctx.is_full or since is None:
-        return 0, str(through)  # a full copy, or no mirror yet: nothing to revise
+        return Revisions(0, str(through))  # a full copy, or no mirror yet: nothing to revise
     params.update(since=int(since), through=int(through))
     window = (
         f"SELECT DISTINCT id FROM {{db:Identifier}}.{mirror} "
         "WHERE _version > {since:UInt64} AND _version <= {through:UInt64}"
     )
-    (present,) = client.query(
-        f"SELECT count() FROM {{db:Identifier}}.{table.target} WHERE id IN ({window})", parameters=params
-    ).result_rows[0]
-    if present:
-        columns = ", ".join(column for column in table.columns if column != "run_id")
-        client.command(
-            f"INSERT INTO {{db:Identifier}}.{table.target}_removed ({columns}, run_id) "
-            f"SELECT {columns}, {{run_id:UInt64}} FROM {{db:Identifier}}.{table.target} "
-            f"WHERE id IN ({window})",
-            parameters=params,
-        )
-        client.command(
-            f"DELETE FROM {{db:Identifier}}.{table.target} WHERE id IN ({window})", parameters=params
-        )
+    present = _take_out(client, table, ids=window, params=params)
     rows = f"SELECT * FROM {source.table(table.name)} WHERE id IN ({window})"
     client.command(
         f"INSERT INTO {{db:Identifier}}.{table.target} ({', '.join(table.columns)}) "
         + table.select(source).replace("{rows}", rows),
         parameters=params,
     )
-    return present, str(through)
+    return Revisions(present, str(through), complete=previous is not None)
 
 
-def _forget_covered_removals(client: Client, ctx: RunContext, table: TelemetryTable) -> None:
+def remove_deleted_rows(
+    client: Client,
+    ctx: RunContext,
+    source: SourceDatabase,
+    table: TelemetryTable,
+    counted: tuple[int, int | None],
+) -> int:
+    """A source read by watermark: takes out the rows the source deleted; returns how many.
+
+    ``counted`` is the source's (rows, newest id) as this run reads it, taken before its new rows
+    were copied (they have later ids, or are in the count). Only when the copy holds more rows up
+    to that id are the ids compared, which reads every id of the source once."""
+    rows, newest = counted
+    if ctx.reads_mirrors or ctx.is_full:
+        return 0
+    # An empty source: every copied row is gone.
+    params = {**ctx.parameters(), **source.parameters(), "newest": INT64_MAX if newest is None else newest}
+    (copied,) = client.query(
+        f"SELECT count() FROM {{db:Identifier}}.{table.target} WHERE id <= {{newest:Int64}}",
+        parameters=params,
+    ).result_rows[0]
+    if copied <= rows:
+        return 0
+    gone = (
+        f"SELECT id FROM {{db:Identifier}}.{table.target} WHERE id <= {{newest:Int64}} "
+        f"AND id NOT IN (SELECT {source.column('id', 'int')} FROM {source.table(table.name)})"
+    )
+    return _take_out(client, table, ids=gone, params=params)
+
+
+def _take_out(client: Client, table: TelemetryTable, *, ids: str, params: dict) -> int:
+    """Moves the copy's rows with the given ids to ``etl_<table>_removed``, stamped with this run."""
+    (present,) = client.query(
+        f"SELECT count() FROM {{db:Identifier}}.{table.target} WHERE id IN ({ids})", parameters=params
+    ).result_rows[0]
+    if present:
+        columns = ", ".join(column for column in table.columns if column != "run_id")
+        client.command(
+            f"INSERT INTO {{db:Identifier}}.{table.target}_removed ({columns}, run_id) "
+            f"SELECT {columns}, {{run_id:UInt64}} FROM {{db:Identifier}}.{table.target} "
+            f"WHERE id IN ({ids})",
+            parameters=params,
+        )
+        client.command(f"DELETE FROM {{db:Identifier}}.{table.target} WHERE id IN ({ids})", parameters=params)
+    return present
+
+
+def forget_covered_removals(client: Client, ctx: RunContext, table: TelemetryTable) -> None:
     """Removed rows the baseline run's months already account for (all of them before a full run,
     which recomputes every month) are no longer needed."""
     removed = f"{{db:Identifier}}.{table.target}_removed"
