@@ -8,12 +8,12 @@ them with ``seed_demo --scale 10`` and run ``setup_change_feed`` first), it prin
   events (target < 1.5 s) and a tick after a late event a year back plus a payment moved between
   months (target < 1.5 s); medians, with the part spent opening embedded chDB (a ClickHouse
   server, as in docker-compose, has none), and the process's peak private memory (target 300 MB);
-- freshness: a real Celery worker with beat (``celery -A workers worker --beat``, the
-  DatabaseScheduler, ``bionicpro_marts_refresh`` set to --tick seconds) runs the ticks, while this
-  process commits --changes changes of four kinds (power_on, error, payment, ticket) for one
-  customer, 1-5 s apart, and polls ``/api/reports/<id>/<this month>/`` every 0.5 s until each
-  shows; p50 and p95 from commit to visible (target p95 <= 60 s with a 60 s tick, <= 15 s with a
-  10 s tick).
+- freshness: real Celery workers (one with beat and the DatabaseScheduler, which sends
+  ``bionicpro_marts_refresh`` every --tick seconds, and the refresh queue's own worker, as in
+  docker-compose and ``make demo``) run the ticks, while this process commits --changes changes
+  of four kinds (power_on, error, payment, ticket) for one customer, 1-5 s apart, and polls
+  ``/api/reports/<id>/<this month>/`` every 0.5 s until each shows; p50 and p95 from commit to
+  visible (target p95 <= 60 s with a 60 s tick, <= 15 s with a 10 s tick).
 
 Every row it adds is removed again at the end, and the periodic tasks are restored as they were.
 
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import etl as etl_bench  # noqa: E402
-from bench.etl import PrivateMemoryPeak, _django, _memory  # noqa: E402
+from bench.etl import PrivateMemoryPeak, _django, _memory, _private_mb  # noqa: E402
 
 BENCH_NOTE = "bench-freshness"
 
@@ -174,7 +174,7 @@ def phase_cost(repeat: int) -> dict:
             time.sleep(2)  # as between two ticks: the previous tick's background work is done
             opening[0] = 0.0
             result = PHASES[phase]()
-            figures[phase].append({**result, "opening": opening[0]})
+            figures[phase].append({**result, "opening": opening[0], "private_mb_after": _private_mb()})
     return {"figures": figures}
 
 
@@ -189,7 +189,11 @@ def measure_cost(env: dict, repeat: int) -> None:
             f"{label:<34} median {seconds:5.2f} s over {repeat}, of which {opening:4.2f} s opening chDB "
             f"({months} months rebuilt; target < {target} s)"
         )
-    print(f"peak private memory of the ticking process: {result['peak_private_mb']:.0f} MB (target < 300 MB)")
+    after = [round(r["private_mb_after"]) for r in result["figures"]["late_and_payment"]]
+    print(
+        f"peak private memory of the ticking process: {result['peak_private_mb']:.0f} MB (target < 300 MB); "
+        f"after each round: {', '.join(map(str, after))} MB"
+    )
 
 
 def _change(kind: str, customer, prosthetic: int, now: dt.datetime) -> None:
@@ -242,10 +246,13 @@ def _figure(body: dict, kind: str, prosthetic: int) -> float:
 SAVED_SCHEDULES = "bench-freshness-schedules.json"
 
 
-def _start_beat_and_worker(env: dict, tick_seconds: int) -> subprocess.Popen:
-    """The production pair: beat (DatabaseScheduler) sends bionicpro_marts_refresh every
-    ``tick_seconds``, one worker process runs it. Every other periodic task is paused meanwhile;
-    what they were is saved, so that ``_restore_schedules`` (or the next run) puts it back."""
+def _start_workers(env: dict, tick_seconds: int) -> list[subprocess.Popen]:
+    """The production set: beat (DatabaseScheduler) in the default worker sends
+    bionicpro_marts_refresh every ``tick_seconds`` to the refresh queue, whose own worker runs it
+    (docker-compose's worker, beat and refresher; ``make demo`` runs the same two processes).
+    Every other periodic task is paused meanwhile; what they were is saved, so that
+    ``_restore_schedules`` (or the next run) puts it back."""
+    from django.conf import settings
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
     from portal.core.periodic import declared_schedules, ensure_schedules
@@ -260,16 +267,13 @@ def _start_beat_and_worker(env: dict, tick_seconds: int) -> subprocess.Popen:
         if task.enabled:
             task.interval = interval
         task.save()
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "celery"),
-            "-A", "workers", "worker", "--beat", "--concurrency", "1", "--loglevel", "WARNING",
-            "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
-            "--schedule", str(Path(env["DATA_DIR"]) / "celerybeat-schedule"),
-        ],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
+    celery = [str(Path(sys.executable).parent / "celery"), "-A", "workers", "worker", "--concurrency", "1"]
+    beat = [
+        "--beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
+        "--schedule", str(Path(env["DATA_DIR"]) / "celerybeat-schedule"),
+    ]  # fmt: skip
+    refresher = ["--hostname", "refresher@%h", "--queues", settings.MARTS_REFRESH_QUEUE]
+    return [subprocess.Popen([*celery, *options], cwd=ROOT, env=env) for options in (beat, refresher)]
 
 
 def _restore_schedules() -> None:
@@ -290,7 +294,7 @@ def measure_freshness(env: dict, tick_seconds: int, changes: int) -> None:
 
     from portal.crm.models import Prosthetic
 
-    worker = _start_beat_and_worker(env, tick_seconds)
+    workers = _start_workers(env, tick_seconds)
     try:
         prosthetic = Prosthetic.objects.filter(status="active").order_by("pk").first()
         customer = prosthetic.user
@@ -344,8 +348,10 @@ def measure_freshness(env: dict, tick_seconds: int, changes: int) -> None:
                 pending = still
             time.sleep(0.5)
     finally:
-        worker.terminate()
-        worker.wait(timeout=120)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=120)
         _restore_schedules()
     if not latencies:
         print(f"freshness with a {tick_seconds} s tick: no change became visible")

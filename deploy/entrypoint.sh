@@ -1,6 +1,6 @@
 #!/bin/sh
-# One image, four roles: `migrate` (one-shot), `web`, `worker`, `beat`. Anything else is run as is
-# (e.g. `python manage.py createsuperuser`).
+# One image, five roles: `migrate` (one-shot), `web`, `worker`, `refresher`, `beat`. Anything else
+# is run as is (e.g. `python manage.py createsuperuser`).
 set -eu
 
 case "${1:-web}" in
@@ -22,6 +22,13 @@ worker)
     # The node name is the one the container's health check pings: celery@$HOSTNAME.
     exec celery -A workers worker --loglevel "${LOG_LEVEL:-INFO}" \
         --hostname "celery@${HOSTNAME:-$(hostname)}" --concurrency "${CELERY_WORKER_CONCURRENCY:-2}"
+    ;;
+refresher)
+    # The refresh tick's own worker (MARTS_REFRESH_QUEUE): one tick at a time, never queued
+    # behind the default queue's e-mails or nightly run.
+    exec celery -A workers worker --loglevel "${LOG_LEVEL:-INFO}" \
+        --hostname "refresher@${HOSTNAME:-$(hostname)}" --queues "${MARTS_REFRESH_QUEUE:-marts}" \
+        --concurrency 1
     ;;
 beat)
     exec celery -A workers beat --loglevel "${LOG_LEVEL:-INFO}" \

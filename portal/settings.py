@@ -160,6 +160,9 @@ CHANGE_FEED_BATCH_CHANGES = env.int("CHANGE_FEED_BATCH_CHANGES", default=20_000)
 # The refresh tick (bionicpro_marts_refresh): its default interval (editable in the admin once
 # created) and how long its run rows are kept.
 MARTS_REFRESH_SECONDS = env.int("MARTS_REFRESH_SECONDS", default=60)
+# After a tick that applied changes, the scheduled task ticks again at once (changes that landed
+# meanwhile) until one finds nothing, for at most this long (refresh.refresh_until_caught_up).
+MARTS_REFRESH_CATCH_UP_SECONDS = env.int("MARTS_REFRESH_CATCH_UP_SECONDS", default=30)
 ETL_TICK_RETENTION_DAYS = env.int("ETL_TICK_RETENTION_DAYS", default=14)
 # The ETL runs page shows an alert when the oldest unread change in a slot is older than this.
 CHANGE_FEED_LAG_ALERT_SECONDS = env.int("CHANGE_FEED_LAG_ALERT_SECONDS", default=300)
@@ -192,6 +195,11 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Queue the portal's tasks go to and workers consume (tests give each run its own).
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# The refresh tick has a queue of its own, consumed by a worker of its own (the `refresher` role
+# in docker-compose, the second worker of `make demo`): a month's report e-mails or a nightly run
+# waiting on the default queue must not hold the marts' freshness back.
+MARTS_REFRESH_QUEUE = env("MARTS_REFRESH_QUEUE", default="marts")
+CELERY_TASK_ROUTES = {"etl.refresh_marts": {"queue": MARTS_REFRESH_QUEUE}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 

@@ -78,8 +78,12 @@ def run_nightly() -> int:
 
 @shared_task(name="etl.refresh_marts", ignore_result=True)
 def refresh_marts() -> dict:
-    result = refresh.refresh_marts()
-    return {"run_id": result.run_id, "changes": result.changes, "skipped": result.skipped}
+    results = refresh.refresh_until_caught_up(budget_seconds=settings.MARTS_REFRESH_CATCH_UP_SECONDS)
+    return {
+        "run_ids": [result.run_id for result in results if result.run_id is not None],
+        "changes": sum(result.changes for result in results),
+        "skipped": results[-1].skipped,
+    }
 
 
 PERIODIC_TASKS = (

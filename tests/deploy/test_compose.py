@@ -21,10 +21,10 @@ from tests.support.deploy import (
 
 LONG_RUNNING = {
     "postgres", "clickhouse", "redis", "redis-cache", "openldap", "keycloak", "minio",
-    "web", "worker", "beat", "flower", "nginx", "mailpit",
+    "web", "worker", "refresher", "beat", "flower", "nginx", "mailpit",
 }  # fmt: skip
 ONE_SHOT = {"migrate", "minio-init", "ldap-demo-passwords"}
-PORTAL_IMAGE_SERVICES = ("migrate", "web", "worker", "beat")
+PORTAL_IMAGE_SERVICES = ("migrate", "web", "worker", "refresher", "beat")
 STATEFUL = {
     "postgres": "/var/lib/postgresql/data",
     "clickhouse": "/var/lib/clickhouse",
@@ -117,6 +117,7 @@ def test_the_portal_starts_after_its_databases_migrations_and_identity_provider(
     assert {"postgres", "clickhouse", "redis"} <= set(services["migrate"]["depends_on"])
     assert {"migrate", "minio-init", "keycloak", "redis"} <= set(services["web"]["depends_on"])
     assert {"migrate", "redis"} <= set(services["worker"]["depends_on"])
+    assert {"migrate", "redis"} <= set(services["refresher"]["depends_on"])
     assert {"web", "minio"} <= set(services["nginx"]["depends_on"])
     assert {"postgres", "openldap"} <= set(services["keycloak"]["depends_on"])
 
@@ -134,7 +135,7 @@ def test_web_worker_beat_and_migrate_run_one_image_built_from_the_dockerfile(com
     assert len(images) == 1
     assert all(services[name]["build"]["context"] == "." for name in PORTAL_IMAGE_SERVICES)
     commands = [services[name]["command"] for name in PORTAL_IMAGE_SERVICES]
-    assert commands == [["migrate"], ["web"], ["worker"], ["beat"]]
+    assert commands == [["migrate"], ["web"], ["worker"], ["refresher"], ["beat"]]
 
 
 def test_beat_uses_the_database_scheduler():
@@ -162,22 +163,28 @@ def test_the_web_reads_the_marts_with_the_least_privileged_clickhouse_user(compo
     services = compose["services"]
     assert services["web"]["environment"]["CLICKHOUSE_URL"].startswith("http://portal_reader:")
     assert "ETL_SOURCE_PASSWORD" not in services["web"]["environment"]
-    for name in ("migrate", "worker", "beat"):
+    for name in ("migrate", "worker", "refresher", "beat"):
         assert services[name]["environment"]["CLICKHOUSE_URL"].startswith("http://portal_etl:"), name
 
 
 def test_clickhouse_pulls_the_sources_with_the_read_only_postgresql_role(compose):
     init_script = (ROOT / "deploy" / "postgres" / "init-databases.sh").read_text()
     assert "GRANT SELECT ON TABLES TO clickhouse_reader" in init_script
-    for name in ("worker", "beat"):
+    for name in ("worker", "refresher", "beat"):
         environment = compose["services"][name]["environment"]
         assert environment["ETL_SOURCE_USER"] == "clickhouse_reader"
         assert environment["ETL_SOURCE_HOST"] == "postgres:5432"
 
 
-def test_the_worker_and_beat_reach_the_sources_with_the_feeds_role_and_migrate_as_their_owner(compose):
+def test_the_workers_and_beat_reach_the_sources_with_the_feeds_role_and_migrate_as_their_owner(compose):
     services = compose["services"]
-    roles = {"worker": "etl_feed", "beat": "etl_feed", "migrate": "portal", "web": "portal"}
+    roles = {
+        "worker": "etl_feed",
+        "refresher": "etl_feed",
+        "beat": "etl_feed",
+        "migrate": "portal",
+        "web": "portal",
+    }
     for name, user in roles.items():
         for variable in ("CRM_DATABASE_URL", "TELEMETRY_DATABASE_URL"):
             assert services[name]["environment"][variable].startswith(f"postgres://{user}:"), (name, variable)

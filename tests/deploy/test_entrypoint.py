@@ -4,11 +4,13 @@ nightly ETL scheduled and the static files collected. Run for real, on embedded 
 temporary folder (the same commands run against PostgreSQL and ClickHouse in compose)."""
 
 import os
+import re
 import sqlite3
 import subprocess
 import time
 import uuid
 
+import pytest
 import redis
 
 from tests.support.deploy import ROOT, require
@@ -94,19 +96,25 @@ def test_the_beat_role_runs_the_database_scheduler_and_its_health_check_follows_
     assert subprocess.run(check, cwd=ROOT, env=env, timeout=30, check=False).returncode == 1
 
 
-def test_the_worker_role_answers_the_compose_health_check_ping(tmp_path):
+@pytest.mark.parametrize(
+    ("role", "consumes"), [("worker", "CELERY_TASK_DEFAULT_QUEUE"), ("refresher", "MARTS_REFRESH_QUEUE")]
+)
+def test_each_worker_role_answers_its_compose_health_check_and_consumes_its_queue(tmp_path, role, consumes):
     require(redis_answers(REDIS_URL), f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
     node = f"deploy-test-{uuid.uuid4().hex[:8]}"
     env = {
         **clean_environment(tmp_path),
         "HOSTNAME": node,
         "CELERY_BROKER_URL": REDIS_URL,
-        # A queue of its own: this worker must not take tasks meant for anyone else on this Redis.
+        # Queues of its own: this worker must not take tasks meant for anyone else on this Redis.
         "CELERY_TASK_DEFAULT_QUEUE": f"deploy-test-{node}",
+        "MARTS_REFRESH_QUEUE": f"deploy-test-{node}-marts",
         "CELERY_WORKER_CONCURRENCY": "1",
     }
-    # The health check of the worker service in docker-compose.yml.
-    ping = ["sh", "-c", 'celery -A workers inspect ping --timeout 5 -d "celery@$HOSTNAME"']
+    # The health check of the service in docker-compose.yml.
+    prefix = "celery" if role == "worker" else role
+    ping = ["sh", "-c", f'celery -A workers inspect ping --timeout 5 -d "{prefix}@$HOSTNAME"']
+    queues = ["sh", "-c", f'celery -A workers inspect active_queues --timeout 5 -d "{prefix}@$HOSTNAME"']
     assert (
         subprocess.run(ping, cwd=ROOT, env=env, capture_output=True, timeout=60, check=False).returncode != 0
     )
@@ -114,7 +122,7 @@ def test_the_worker_role_answers_the_compose_health_check_ping(tmp_path):
     log = tmp_path / "worker.log"
     with log.open("wb") as output:
         worker = subprocess.Popen(
-            ["sh", str(ENTRYPOINT), "worker"], cwd=ROOT, env=env, stdout=output, stderr=output
+            ["sh", str(ENTRYPOINT), role], cwd=ROOT, env=env, stdout=output, stderr=output
         )
     try:
         deadline = time.monotonic() + 120
@@ -123,6 +131,11 @@ def test_the_worker_role_answers_the_compose_health_check_ping(tmp_path):
             result = subprocess.run(ping, cwd=ROOT, env=env, capture_output=True, timeout=60, check=False)
             answered = result.returncode == 0
         assert answered, log.read_text()[-3000:]
+        listing = subprocess.run(
+            queues, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
+        )
+        consumed = set(re.findall(r"'name': '([^']+)'", listing.stdout))
+        assert consumed == {env[consumes]}, listing.stdout
     finally:
         worker.terminate()
         worker.wait(timeout=60)

@@ -203,3 +203,38 @@ def test_a_change_drained_past_a_ticks_data_as_of_counts_from_the_next_tick(chan
     run = EtlRun.objects.get(pk=following.run_id)
     assert run.data_as_of > drained_late.data_as_of
     assert_marts_equal_a_full_rebuild(run.data_as_of)
+
+
+def test_a_change_landing_while_a_tick_runs_is_applied_by_the_tick_that_follows_at_once(
+    tick_mode, monkeypatch
+):
+    _owner, arm, _payment = customer_with_history()
+    tick()
+    EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 10, 1))
+    run_all = pipeline.run_all
+    landed = []
+
+    def run_while_a_change_lands(run_id, **kwargs):
+        run_all(run_id, **kwargs)
+        if not landed:  # committed after this tick drained and read the sources
+            landed.append(
+                EventFactory(prosthetic_id=arm.pk, event_type="critical_error", occurred_at=utc(2024, 11, 3))
+            )
+
+    monkeypatch.setattr(pipeline, "run_all", run_while_a_change_lands)
+
+    results = refresh.refresh_until_caught_up(budget_seconds=60)
+
+    assert [result.run_id is not None for result in results] == [True, True, False]
+    follow_up = EtlRun.objects.get(pk=results[1].run_id)
+    assert "2024-11" in follow_up.months_recomputed
+    assert_marts_equal_a_full_rebuild(follow_up.data_as_of)
+
+
+def test_catching_up_stops_at_once_when_nothing_is_new(tick_mode):
+    customer_with_history()
+    tick()
+
+    results = refresh.refresh_until_caught_up(budget_seconds=60)
+
+    assert [(result.run_id, result.skipped) for result in results] == [(None, "")]
