@@ -25,10 +25,11 @@ worker)
     ;;
 refresher)
     # The refresh tick's own worker (MARTS_REFRESH_QUEUE): one tick at a time, never queued
-    # behind the default queue's e-mails or nightly run.
+    # behind the default queue's e-mails or nightly run. Each embedded-chDB open keeps a few MB
+    # (bench/freshness.py: about 3 MB a busy tick), so the pool process is replaced every 10 tasks.
     exec celery -A workers worker --loglevel "${LOG_LEVEL:-INFO}" \
         --hostname "refresher@${HOSTNAME:-$(hostname)}" --queues "${MARTS_REFRESH_QUEUE:-marts}" \
-        --concurrency 1
+        --concurrency 1 --max-tasks-per-child 10
     ;;
 beat)
     exec celery -A workers beat --loglevel "${LOG_LEVEL:-INFO}" \

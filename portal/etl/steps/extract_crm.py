@@ -177,7 +177,7 @@ def mirror_versions(client: Client, ctx: RunContext, tables: list[str]) -> dict[
         ),
         parameters=ctx.parameters(),
     ).result_rows
-    return dict(rows)
+    return {name: int(version) for name, version in rows}
 
 
 def _unchanged_since_baseline(ctx: RunContext, table: CrmTable, through: int | None) -> bool:
