@@ -141,7 +141,8 @@ def extract_telemetry(ctx: RunContext) -> dict:
     with source.visible():
         for table in TELEMETRY_TABLES:
             # Counted before any row is read: a row added meanwhile has a later id.
-            counted = source.count_rows(table.name) if by_watermark else (0, None)
+            incremental = by_watermark and ctx.watermark(table.name) is not None  # else a full copy
+            counted = source.count_rows(table.name) if incremental else None
             # One lock per table: report reads get the embedded ClickHouse in between.
             with etl_clickhouse() as client:
                 forget_covered_removals(client, ctx, table)

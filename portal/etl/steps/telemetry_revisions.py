@@ -91,16 +91,16 @@ def remove_deleted_rows(
     ctx: RunContext,
     source: SourceDatabase,
     table: TelemetryTable,
-    counted: tuple[int, int | None],
+    counted: tuple[int, int | None] | None,
 ) -> int:
     """A source read by watermark: takes out the rows the source deleted; returns how many.
 
     ``counted`` is the source's (rows, newest id) as this run reads it, taken before its new rows
     were copied (they have later ids, or are in the count). Only when the copy holds more rows up
     to that id are the ids compared, which reads every id of the source once."""
-    rows, newest = counted
-    if ctx.reads_mirrors or ctx.is_full:
+    if counted is None:  # read from the mirrors (they bring deletions), or a full copy
         return 0
+    rows, newest = counted
     # An empty source: every copied row is gone.
     params = {**ctx.parameters(), **source.parameters(), "newest": INT64_MAX if newest is None else newest}
     (copied,) = client.query(
