@@ -152,9 +152,12 @@ COST_MEASURES = (
 
 
 def phase_cost(repeat: int) -> dict:
-    """The three kinds of tick, ``repeat`` times each, in this one warm process (what a worker
-    does); each with the seconds spent opening embedded chDB."""
+    """The three kinds of tick, ``repeat`` times each, in this one warm process (what the
+    refresher does, keeping embedded chDB running between ticks as its task does); each with the
+    seconds spent opening embedded chDB."""
     from portal.clickhouse import client as ch
+    from portal.clickhouse.keeper import keep_running_for_process
+    from portal.clickhouse.threads import process_threads
 
     opening = [0.0]
     open_locked = ch.open_locked
@@ -167,6 +170,7 @@ def phase_cost(repeat: int) -> dict:
             opening[0] += time.perf_counter() - started
 
     ch.open_locked = timed_open
+    keep_running_for_process()
     _tick()  # settles, and imports what a worker has imported long before
     figures: dict[str, list[dict]] = {phase: [] for _, phase, _ in COST_MEASURES}
     for _ in range(repeat):
@@ -174,7 +178,8 @@ def phase_cost(repeat: int) -> dict:
             time.sleep(2)  # as between two ticks: the previous tick's background work is done
             opening[0] = 0.0
             result = PHASES[phase]()
-            figures[phase].append({**result, "opening": opening[0], "private_mb_after": _private_mb()})
+            after = {"private_mb_after": _private_mb(), "threads_after": process_threads()}
+            figures[phase].append({**result, "opening": opening[0], **after})
     return {"figures": figures}
 
 
@@ -189,11 +194,14 @@ def measure_cost(env: dict, repeat: int) -> None:
             f"{label:<34} median {seconds:5.2f} s over {repeat}, of which {opening:4.2f} s opening chDB "
             f"({months} months rebuilt; target < {target} s)"
         )
-    after = [round(r["private_mb_after"]) for r in result["figures"]["late_and_payment"]]
+    rounds = result["figures"]["late_and_payment"]
+    after = [round(r["private_mb_after"]) for r in rounds]
     print(
         f"peak private memory of the ticking process: {result['peak_private_mb']:.0f} MB (target < 300 MB); "
         f"after each round: {', '.join(map(str, after))} MB"
     )
+    threads = ", ".join(str(r["threads_after"]) for r in rounds)
+    print(f"threads of the ticking process after each round: {threads}")
 
 
 def _change(kind: str, customer, prosthetic: int, now: dt.datetime) -> None:

@@ -25,11 +25,12 @@ worker)
     ;;
 refresher)
     # The refresh tick's own worker (MARTS_REFRESH_QUEUE): one tick at a time, never queued
-    # behind the default queue's e-mails or nightly run. Each embedded-chDB open keeps a few MB
-    # (bench/freshness.py: about 3 MB a busy tick), so the pool process is replaced every 10 tasks.
+    # behind the default queue's e-mails or nightly run. On embedded chDB its pool process keeps
+    # the engine running between ticks (portal/clickhouse/keeper.py); it is replaced, like any
+    # pool process, after CELERY_WORKER_MAX_TASKS_PER_CHILD tasks.
     exec celery -A workers worker --loglevel "${LOG_LEVEL:-INFO}" \
         --hostname "refresher@${HOSTNAME:-$(hostname)}" --queues "${MARTS_REFRESH_QUEUE:-marts}" \
-        --concurrency 1 --max-tasks-per-child 10
+        --concurrency 1
     ;;
 beat)
     exec celery -A workers beat --loglevel "${LOG_LEVEL:-INFO}" \

@@ -11,7 +11,10 @@ Long jobs (the ETL) wrap their work in ``held()``: the first ``clickhouse()`` bl
 later blocks reuse it, because opening chDB costs about 0.1 s each time. Between blocks the holder
 gives the directory up only when another process is waiting for it: a waiting caller leaves a
 marker file in ``<path>.waiting/`` (``readers_waiting``), so report reads are still served
-between ETL statement batches, and a run nobody interrupts pays for one open.
+between ETL statement batches, and a run nobody interrupts pays for one open. In a process that
+keeps the engine running (``keeper.py``: the test run, the refresher) a ``held()`` block takes one
+handle on that engine for all its blocks instead, and between blocks gives the engine up the same
+way when another process waits.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,13 +113,15 @@ def clickhouse(*, timeout: float | None = None) -> Iterator[clickhouse_connect.d
         return
     path = chdb_path(url)
     wait = settings.CLICKHOUSE_LOCK_TIMEOUT if timeout is None else timeout
-    if _keeper is not None and _keeper.path == path:
-        with _keeper.client(wait) as client:
-            yield client
-        return
+    # A held() block first: its one handle serves every block inside it, on the keeper's running
+    # engine when this process has one (a new handle costs a few queries, about 20 ms).
     holder = getattr(_held, "holder", None)
     if holder is not None:
         with holder.client(timeout) as client:
+            yield client
+        return
+    if _keeper is not None and _keeper.path == path:
+        with _keeper.client(wait) as client:
             yield client
         return
     lock = _chdb_lock(path)
@@ -131,18 +136,20 @@ def clickhouse(*, timeout: float | None = None) -> Iterator[clickhouse_connect.d
 
 
 class _Holder:
-    """The embedded client a ``held()`` block keeps open across ``clickhouse()`` blocks."""
+    """The embedded client a ``held()`` block keeps open across ``clickhouse()`` blocks: its own
+    open of the directory, or a handle on the keeper's running engine where this process has one."""
 
     def __init__(self, path: Path):
         self.path = path
         self.lock = _chdb_lock(path)
         self.open_client: Client | None = None
+        self.kept: ExitStack | None = None  # the keeper block the handle belongs to, if any
 
     @contextmanager
     def client(self, timeout: float | None) -> Iterator[Client]:
         if self.open_client is None:
             wait = settings.CLICKHOUSE_LOCK_TIMEOUT if timeout is None else timeout
-            self.open_client = open_locked(self.lock, self.path, wait)
+            self.open_client = self._open(wait)
         try:
             yield self.open_client
         except BaseException:
@@ -150,15 +157,32 @@ class _Holder:
             raise
         if readers_waiting(self.path):
             self.close()
+            keeper = self._keeper()
+            if keeper is not None:
+                keeper.release_if_idle()  # now, rather than at its watcher's next look
             _let_waiters_in()
 
+    def _keeper(self) -> EngineKeeper | None:
+        return _keeper if _keeper is not None and _keeper.path == self.path else None
+
+    def _open(self, wait: float) -> Client:
+        keeper = self._keeper()
+        if keeper is None:
+            return open_locked(self.lock, self.path, wait)
+        self.kept = ExitStack()
+        return self.kept.enter_context(keeper.client(wait))
+
     def close(self) -> None:
-        if self.open_client is not None:
-            try:
-                self.open_client.close()
-            finally:
-                self.open_client = None
-                self.lock.release()
+        if self.open_client is None:
+            return
+        kept, self.kept, client, self.open_client = self.kept, None, self.open_client, None
+        if kept is not None:  # a handle on the keeper's engine: the keeper closes it
+            kept.close()
+            return
+        try:
+            client.close()
+        finally:
+            self.lock.release()
 
 
 def open_locked(lock: FileLock, path: Path, wait: float) -> Client:

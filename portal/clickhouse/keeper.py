@@ -1,4 +1,5 @@
-"""Keep embedded chDB running in a long-lived process that cannot be recycled, and still share it.
+"""Keep embedded chDB running in a long-lived process, and still share it: the test run, which
+cannot be recycled, and the refresher, which opens it every minute (``keep_running_for_process``).
 
 Why: every start of the embedded engine leaves about 5 idle ClickHouse threads and 9 file
 descriptors behind (``threads.py``). A web worker is replaced when it passes its thread bound; a
@@ -15,10 +16,11 @@ back, waiting like any other process, and starts the engine again.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import clickhouse_connect
@@ -66,6 +68,12 @@ class EngineKeeper:
                 self.changed.wait()
             self._stop()
 
+    def release_if_idle(self) -> None:
+        """Stop the engine and give the lock up now if no block of this process is using it."""
+        with self.changed:
+            if self.users == 0:
+                self._stop()
+
     def close(self) -> None:
         self.stopped.set()
         self.release()
@@ -89,11 +97,8 @@ class EngineKeeper:
 
     def _watch(self) -> None:
         while not self.stopped.wait(POLL_SECONDS):
-            if self.sentinel is None or not ch.readers_waiting(self.path):
-                continue
-            with self.changed:
-                if self.users == 0:
-                    self._stop()
+            if self.sentinel is not None and ch.readers_waiting(self.path):
+                self.release_if_idle()
 
 
 @contextmanager
@@ -125,3 +130,21 @@ def not_kept() -> Iterator[None]:
         yield
     finally:
         ch.use_keeper(keeper)
+
+
+_for_process = ExitStack()
+
+
+def keep_running_for_process() -> None:
+    """From now until the process ends (or ``stop_keeping_for_process``), keep the engine running
+    here, as ``engine_kept_running`` does for a block: for a process that opens it again and again
+    on a schedule, the refresher. Nothing to do for a ClickHouse server or where a keeper runs."""
+    if not ch.is_embedded() or ch.current_keeper() is not None:
+        return
+    _for_process.enter_context(engine_kept_running(ch.chdb_path()))
+    atexit.unregister(stop_keeping_for_process)  # registered once however often it starts
+    atexit.register(stop_keeping_for_process)
+
+
+def stop_keeping_for_process() -> None:
+    _for_process.close()

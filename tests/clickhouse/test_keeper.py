@@ -12,7 +12,7 @@ import time
 import pytest
 
 from portal.clickhouse import keeper as keeper_module
-from portal.clickhouse.client import chdb_path, clickhouse, current_keeper, is_embedded, readers_waiting
+from portal.clickhouse.client import chdb_path, clickhouse, current_keeper, held, is_embedded, readers_waiting
 from portal.clickhouse.keeper import engine_kept_running, not_kept
 from tests.support.clickhouse import start_reader
 
@@ -84,3 +84,52 @@ def test_release_waits_for_a_block_in_progress(keeper):
     releaser.join(timeout=10)
     assert released.is_set() and time.monotonic() >= keeper_busy_until
     assert keeper.sentinel is None
+
+
+def test_a_held_block_uses_one_handle_on_the_running_engine(keeper):
+    with clickhouse() as client:
+        client.query("SELECT 1")
+    engine = keeper.sentinel
+    with held():
+        with clickhouse() as first:
+            first.query("SELECT 1")
+        with clickhouse() as second:
+            second.query("SELECT 1")
+        assert keeper.users == 1  # the held block's handle, between its blocks
+    assert second is first  # one handle for the whole held block, not a new one per block
+    assert keeper.sentinel is engine  # on the engine that was already running
+    assert keeper.users == 0
+
+
+def test_a_held_block_lets_a_waiting_process_in_between_its_blocks(keeper):
+    with held():
+        with clickhouse() as first:
+            first.query("SELECT 1")
+            reader = start_reader()
+            wait_for(readers_waiting, timeout=120)
+        # The block ended with a reader waiting: the engine was stopped at once, not at the
+        # watcher's next look, and the reader got the directory.
+        answer, _ = reader.communicate(timeout=120)
+        with clickhouse() as after:
+            assert after.query("SELECT 40 + 2").result_rows[0][0] == 42
+    assert (reader.returncode, answer.strip()) == (0, "42")
+    assert after is not first
+    assert keeper.sentinel is not None  # running again, for this process
+
+
+def test_keep_running_for_process_keeps_one_engine_until_stopped():
+    """What the refresher's task does before each tick (portal/etl/tasks.py)."""
+    with not_kept():
+        keeper_module.keep_running_for_process()
+        try:
+            kept = current_keeper()
+            assert kept is not None
+            keeper_module.keep_running_for_process()  # a second call starts no second keeper
+            assert current_keeper() is kept
+            with clickhouse() as client:
+                client.query("SELECT 1")
+            assert kept.sentinel is not None  # still running after the block
+        finally:
+            keeper_module.stop_keeping_for_process()
+        assert current_keeper() is None
+        assert kept.sentinel is None and not kept.watcher.is_alive()

@@ -6,8 +6,12 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from portal.clickhouse import client as client_module
+from portal.clickhouse import keeper
+from portal.clickhouse.client import current_keeper
+from portal.clickhouse.keeper import not_kept
 from portal.crm.models import User
-from portal.etl import pipeline, refresh, runs
+from portal.etl import pipeline, refresh, runs, tasks
 from portal.etl.feed.publications import FEEDS
 from portal.etl.models import EtlRun
 from portal.etl.refresh import refresh_marts
@@ -238,3 +242,26 @@ def test_catching_up_stops_at_once_when_nothing_is_new(tick_mode):
     results = refresh.refresh_until_caught_up(budget_seconds=60)
 
     assert [(result.run_id, result.skipped) for result in results] == [(None, "")]
+
+
+def test_the_refresh_task_keeps_embedded_clickhouse_running_between_ticks(tick_mode, monkeypatch):
+    """The refresher's task starts the engine once, not once per tick (portal/etl/tasks.py)."""
+    _owner, arm, _payment = customer_with_history()
+    opened = []
+    open_locked = client_module.open_locked
+
+    def counted_open(*args, **kwargs):
+        opened.append(1)
+        return open_locked(*args, **kwargs)
+
+    monkeypatch.setattr(client_module, "open_locked", counted_open)
+    with not_kept():  # this process as a refresher's pool process is: no keeper yet
+        try:
+            assert tasks.refresh_marts()["run_ids"]
+            EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 10, 1))
+            assert tasks.refresh_marts()["run_ids"]
+            assert current_keeper() is not None
+        finally:
+            keeper.stop_keeping_for_process()
+    assert len(opened) == 1
+    assert_marts_equal_a_full_rebuild(EtlRun.objects.latest("id").data_as_of)
