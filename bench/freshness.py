@@ -23,6 +23,7 @@ Every row it adds is removed again at the end, and the periodic tasks are restor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -31,11 +32,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from amqp.exceptions import ChannelError  # noqa: E402
 
 from bench import etl as etl_bench  # noqa: E402
 from bench.etl import PrivateMemoryPeak, _django, _memory, _private_mb  # noqa: E402
@@ -280,8 +284,70 @@ def _start_workers(env: dict, tick_seconds: int) -> list[subprocess.Popen]:
         "--beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
         "--schedule", str(Path(env["DATA_DIR"]) / "celerybeat-schedule"),
     ]  # fmt: skip
-    refresher = ["--hostname", "refresher@%h", "--queues", settings.MARTS_REFRESH_QUEUE]
+    refresher = [
+        "--hostname", "refresher@%h", "--queues", settings.MARTS_REFRESH_QUEUE,
+        "--max-memory-per-child", os.environ.get("MARTS_REFRESHER_MAX_MEMORY_KB", "700000"),
+    ]  # fmt: skip
     return [subprocess.Popen([*celery, *options], cwd=ROOT, env=env) for options in (beat, refresher)]
+
+
+def _wait_for_the_default_queue(limit_seconds: float = 1200) -> None:
+    """Freshness is measured with the default queue idle. The first run after a month closes
+    queues every customer's report e-mail, and on embedded chDB each of them takes the directory
+    from the refresher for a moment: ticks then take 10-15 s instead of about 1 s (seen here with
+    159 e-mails left over from the bench's own setup). A ClickHouse server has no such contention."""
+    from django.conf import settings
+
+    from workers.celery_app import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    started = time.monotonic()
+    with app.connection_for_read() as connection:
+        while time.monotonic() - started < limit_seconds and _waiting_tasks(connection, queue):
+            time.sleep(5)
+    waited = time.monotonic() - started
+    if waited > 1:
+        print(f"waited {waited:.0f} s for the default queue's tasks (e.g. month e-mails) to finish")
+
+
+def _waiting_tasks(connection, queue: str) -> int:
+    try:
+        return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+    except ChannelError:  # the broker keeps no empty queue (Redis)
+        return 0
+
+
+class PoolProcessWatch:
+    """Every 2 s, the threads and private memory of a worker's pool process (its child)."""
+
+    def __init__(self, worker: subprocess.Popen):
+        self.worker = worker
+        self.samples: list[tuple[int, int, float]] = []  # pid, threads, private MB
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        children = Path(f"/proc/{self.worker.pid}/task/{self.worker.pid}/children")
+        while not self.stopped.wait(2):
+            with contextlib.suppress(OSError, ValueError):
+                for pid in map(int, children.read_text().split()):
+                    private = _private_mb(pid)
+                    if private:  # not a process still being forked
+                        self.samples.append((pid, len(os.listdir(f"/proc/{pid}/task")), private))
+
+    def report(self, minutes: float) -> str:
+        self.stopped.set()
+        self.thread.join()
+        if not self.samples:
+            return "refresher pool process: no sample"
+        first, last = self.samples[0], self.samples[-1]
+        processes = len({sample[0] for sample in self.samples})
+        return (
+            f"refresher pool process over {minutes:.1f} min ({processes} process(es)): "
+            f"threads {first[1]} -> {last[1]} (max {max(s[1] for s in self.samples)}), "
+            f"private {first[2]:.0f} -> {last[2]:.0f} MB (max {max(s[2] for s in self.samples):.0f} MB)"
+        )
 
 
 def _restore_schedules() -> None:
@@ -304,6 +370,9 @@ def measure_freshness(env: dict, tick_seconds: int, changes: int) -> None:
 
     workers = _start_workers(env, tick_seconds)
     try:
+        _wait_for_the_default_queue()
+        watch = PoolProcessWatch(workers[1])
+        watched_from = time.monotonic()
         prosthetic = Prosthetic.objects.filter(status="active").order_by("pk").first()
         customer = prosthetic.user
         staff, _ = get_user_model().objects.get_or_create(
@@ -361,6 +430,7 @@ def measure_freshness(env: dict, tick_seconds: int, changes: int) -> None:
         for worker in workers:
             worker.wait(timeout=120)
         _restore_schedules()
+    print(watch.report((time.monotonic() - watched_from) / 60))
     if not latencies:
         print(f"freshness with a {tick_seconds} s tick: no change became visible")
         return

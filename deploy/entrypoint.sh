@@ -26,11 +26,15 @@ worker)
 refresher)
     # The refresh tick's own worker (MARTS_REFRESH_QUEUE): one tick at a time, never queued
     # behind the default queue's e-mails or nightly run. On embedded chDB its pool process keeps
-    # the engine running between ticks (portal/clickhouse/keeper.py); it is replaced, like any
-    # pool process, after CELERY_WORKER_MAX_TASKS_PER_CHILD tasks.
+    # the engine running between ticks (portal/clickhouse/keeper.py), but each report read that
+    # takes the directory makes the next tick start it again, which keeps ~5 threads and a few MB
+    # (bench/freshness.py: 400-680 threads and 560-760 MB private after 5-7 minutes of 10 s ticks
+    # and reads, replaced every 10 or 100 tasks). So the pool process is replaced after the task
+    # in which its resident memory passed MARTS_REFRESHER_MAX_MEMORY_KB (about 300 MB private,
+    # the ~400 MB of the chDB library's pages aside).
     exec celery -A workers worker --loglevel "${LOG_LEVEL:-INFO}" \
         --hostname "refresher@${HOSTNAME:-$(hostname)}" --queues "${MARTS_REFRESH_QUEUE:-marts}" \
-        --concurrency 1
+        --concurrency 1 --max-memory-per-child "${MARTS_REFRESHER_MAX_MEMORY_KB:-700000}"
     ;;
 beat)
     exec celery -A workers beat --loglevel "${LOG_LEVEL:-INFO}" \

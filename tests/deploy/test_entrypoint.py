@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
@@ -139,3 +140,54 @@ def test_each_worker_role_answers_its_compose_health_check_and_consumes_its_queu
     finally:
         worker.terminate()
         worker.wait(timeout=60)
+
+
+def test_the_refresher_replaces_its_pool_process_after_a_task_past_its_memory_cap(tmp_path):
+    """Each engine start keeps a few MB and threads, so the refresher's pool process is replaced
+    after the task in which its resident memory passed MARTS_REFRESHER_MAX_MEMORY_KB; with a cap
+    of 1 KB, after every task."""
+    require(redis_answers(REDIS_URL), f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
+    node = f"deploy-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **clean_environment(tmp_path),
+        "HOSTNAME": node,
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": f"deploy-test-{node}",
+        "MARTS_REFRESH_QUEUE": f"deploy-test-{node}-marts",
+        "MARTS_REFRESHER_MAX_MEMORY_KB": "1",
+    }
+    ping = ["sh", "-c", f'celery -A workers inspect ping --timeout 5 -d "refresher@{node}"']
+    # A built-in task that needs no database, sent to the refresher's own queue.
+    call = [
+        "celery",
+        "-A",
+        "workers",
+        "call",
+        "celery.backend_cleanup",
+        "--queue",
+        env["MARTS_REFRESH_QUEUE"],
+    ]
+    log = tmp_path / "refresher.log"
+    with log.open("wb") as output:
+        refresher = subprocess.Popen(
+            ["sh", str(ENTRYPOINT), "refresher"], cwd=ROOT, env=env, stdout=output, stderr=output
+        )
+    children = Path(f"/proc/{refresher.pid}/task/{refresher.pid}/children")  # sh execs celery
+
+    def pool_processes() -> set[str]:
+        return set(children.read_text().split())
+
+    try:
+        deadline = time.monotonic() + 120
+        while subprocess.run(ping, cwd=ROOT, env=env, capture_output=True, timeout=60).returncode:
+            assert refresher.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+        before = pool_processes()
+        subprocess.run(call, cwd=ROOT, env=env, capture_output=True, timeout=60, check=True)
+        deadline = time.monotonic() + 60
+        while pool_processes() in (before, set()):
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        assert len(before) == 1 and pool_processes().isdisjoint(before)
+    finally:
+        refresher.terminate()
+        refresher.wait(timeout=60)
