@@ -43,7 +43,7 @@ demo: seed
 		--scheduler django_celery_beat.schedulers:DatabaseScheduler & \
 	worker=$$!; \
 	$(VENV)/bin/celery -A workers worker --loglevel INFO --concurrency 1 --hostname refresher@%h \
-		--queues $${MARTS_REFRESH_QUEUE:-marts} --max-memory-per-child $${MARTS_REFRESHER_MAX_MEMORY_KB:-700000} & \
+		--queues $${MARTS_REFRESH_QUEUE:-marts} --max-memory-per-child $${MARTS_REFRESHER_MAX_MEMORY_KB:-800000} & \
 	refresher=$$!; trap "kill $$worker $$refresher 2>/dev/null" EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 

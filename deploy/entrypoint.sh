@@ -30,11 +30,13 @@ refresher)
     # takes the directory makes the next tick start it again, which keeps ~5 threads and a few MB
     # (bench/freshness.py: 400-680 threads and 560-760 MB private after 5-7 minutes of 10 s ticks
     # and reads, replaced every 10 or 100 tasks). So the pool process is replaced after the task
-    # in which its resident memory passed MARTS_REFRESHER_MAX_MEMORY_KB (about 300 MB private,
-    # the ~400 MB of the chDB library's pages aside).
+    # in which its resident memory passed MARTS_REFRESHER_MAX_MEMORY_KB (about 400 MB private,
+    # the ~400 MB of the chDB library's pages aside). A lower cap (700 MB) replaced it after
+    # nearly every task, and each fresh process's first tick is a cold one: freshness at a 10 s
+    # tick fell from p95 ~11 s to 19-50 s.
     exec celery -A workers worker --loglevel "${LOG_LEVEL:-INFO}" \
         --hostname "refresher@${HOSTNAME:-$(hostname)}" --queues "${MARTS_REFRESH_QUEUE:-marts}" \
-        --concurrency 1 --max-memory-per-child "${MARTS_REFRESHER_MAX_MEMORY_KB:-700000}"
+        --concurrency 1 --max-memory-per-child "${MARTS_REFRESHER_MAX_MEMORY_KB:-800000}"
     ;;
 beat)
     exec celery -A workers beat --loglevel "${LOG_LEVEL:-INFO}" \

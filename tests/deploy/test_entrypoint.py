@@ -97,21 +97,26 @@ def test_the_beat_role_runs_the_database_scheduler_and_its_health_check_follows_
     assert subprocess.run(check, cwd=ROOT, env=env, timeout=30, check=False).returncode == 1
 
 
+def worker_environment(tmp_path) -> tuple[str, dict[str, str]]:
+    """A worker's node name and environment, with queues of its own: it must not take tasks meant
+    for anyone else on this Redis."""
+    node = f"deploy-test-{uuid.uuid4().hex[:8]}"
+    return node, {
+        **clean_environment(tmp_path),
+        "HOSTNAME": node,
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": f"deploy-test-{node}",
+        "MARTS_REFRESH_QUEUE": f"deploy-test-{node}-marts",
+    }
+
+
 @pytest.mark.parametrize(
     ("role", "consumes"), [("worker", "CELERY_TASK_DEFAULT_QUEUE"), ("refresher", "MARTS_REFRESH_QUEUE")]
 )
 def test_each_worker_role_answers_its_compose_health_check_and_consumes_its_queue(tmp_path, role, consumes):
     require(redis_answers(REDIS_URL), f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
-    node = f"deploy-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **clean_environment(tmp_path),
-        "HOSTNAME": node,
-        "CELERY_BROKER_URL": REDIS_URL,
-        # Queues of its own: this worker must not take tasks meant for anyone else on this Redis.
-        "CELERY_TASK_DEFAULT_QUEUE": f"deploy-test-{node}",
-        "MARTS_REFRESH_QUEUE": f"deploy-test-{node}-marts",
-        "CELERY_WORKER_CONCURRENCY": "1",
-    }
+    _node, env = worker_environment(tmp_path)
+    env["CELERY_WORKER_CONCURRENCY"] = "1"
     # The health check of the service in docker-compose.yml.
     prefix = "celery" if role == "worker" else role
     ping = ["sh", "-c", f'celery -A workers inspect ping --timeout 5 -d "{prefix}@$HOSTNAME"']
@@ -147,15 +152,8 @@ def test_the_refresher_replaces_its_pool_process_after_a_task_past_its_memory_ca
     after the task in which its resident memory passed MARTS_REFRESHER_MAX_MEMORY_KB; with a cap
     of 1 KB, after every task."""
     require(redis_answers(REDIS_URL), f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
-    node = f"deploy-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **clean_environment(tmp_path),
-        "HOSTNAME": node,
-        "CELERY_BROKER_URL": REDIS_URL,
-        "CELERY_TASK_DEFAULT_QUEUE": f"deploy-test-{node}",
-        "MARTS_REFRESH_QUEUE": f"deploy-test-{node}-marts",
-        "MARTS_REFRESHER_MAX_MEMORY_KB": "1",
-    }
+    node, env = worker_environment(tmp_path)
+    env["MARTS_REFRESHER_MAX_MEMORY_KB"] = "1"
     ping = ["sh", "-c", f'celery -A workers inspect ping --timeout 5 -d "refresher@{node}"']
     # A built-in task that needs no database, sent to the refresher's own queue.
     call = [
