@@ -42,6 +42,8 @@ from portal.etl.session import etl_clickhouse
 FEED_STEP = "feed"
 # Any 64-bit number: the advisory lock that makes one process at a time drain the slots.
 DRAIN_LOCK = 0x62696F6E6963
+# The column each watermark-read table stamps when a row is written (CRM, telemetry, the log).
+CHANGE_TIME_FIELDS = ("updated_at", "received_at", "changed_at")
 
 
 @dataclass
@@ -165,15 +167,15 @@ def _advisory_lock(alias: str) -> Iterator[bool]:
 
 
 def _fingerprint(feeds: list[Feed]) -> dict[str, list]:
-    """Per source table read by watermark: row count, newest id, newest change time. A row
-    committed late with an older time still changes the count (an insert) or the newest change
-    time (an update stamps updated_at when it is saved)."""
+    """Per source table read by watermark, and its change log: row count, newest id, newest change
+    time. A row committed late with an older time still changes the count (an insert) or the newest
+    change time (an update stamps updated_at when it is saved; telemetry's log gets a new row)."""
     prints: dict[str, list] = {}
     for feed in feeds:
         for model in apps.get_app_config(feed.alias).get_models():
-            if model._meta.db_table not in feed.tables:
+            if model._meta.db_table not in (*feed.tables, feed.change_log):
                 continue
-            changed = "updated_at" if hasattr(model, "updated_at") else "received_at"
+            changed = next(name for name in CHANGE_TIME_FIELDS if hasattr(model, name))
             figures = model._default_manager.aggregate(
                 rows=Count("pk"), newest=Max("pk"), changed=Max(changed)
             )

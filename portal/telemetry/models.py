@@ -6,6 +6,8 @@ stored) and the ETL validates every row, counting and skipping those that break 
 ``prosthetic_id`` is the CRM id; there is no foreign key across the two databases.
 """
 
+import datetime as dt
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -69,3 +71,34 @@ class BatteryMetric(models.Model):
 
     def __str__(self):
         return f"#{self.prosthetic_id} {self.charge_pct}% @ {self.measured_at}"
+
+
+# How long a logged change is kept: the database prunes older rows itself (migration 0002 says
+# '30 days' in its SQL, which a migration must not import; a test checks the two agree).
+ROW_CHANGES_KEPT = dt.timedelta(days=30)
+
+
+class RowChange(models.Model):
+    """A row of ``events`` or ``battery_metrics`` updated in place, logged by the database itself.
+
+    Telemetry has no ``updated_at``: devices write a row once and an update keeps its
+    ``received_at``, so an ETL run reading the source by watermark would not see it. A trigger on
+    each table (migration 0002, SQLite and PostgreSQL) writes one row here per updated row, both
+    ids when the id itself changed, and prunes rows older than ``ROW_CHANGES_KEPT``; the views
+    ``telemetry_changed_<table>`` join each logged change with the row as it is now, so the ETL reads
+    the changed rows with one indexed query. Inserts are read by ``received_at`` and deletions are
+    found by counting, so neither is logged. The application never writes here."""
+
+    id = models.BigAutoField(primary_key=True)
+    table_name = models.CharField(_("table"), max_length=32)
+    row_id = models.BigIntegerField(_("row id"))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        db_table = "telemetry_row_changes"
+        verbose_name = _("telemetry row change")
+        verbose_name_plural = _("telemetry row changes")
+        indexes = [models.Index(fields=["table_name", "changed_at"], name="row_changes_table_changed")]
+
+    def __str__(self):
+        return f"{self.table_name} #{self.row_id} @ {self.changed_at}"

@@ -2,6 +2,8 @@
 PostgreSQL with logical replication; watermark elsewhere), and a tick with nothing new records
 nothing."""
 
+import datetime as dt
+
 import pytest
 from django.test import override_settings
 from django.utils import timezone
@@ -15,7 +17,7 @@ from portal.etl import pipeline, refresh, runs, tasks
 from portal.etl.feed.publications import FEEDS
 from portal.etl.models import EtlRun
 from portal.etl.refresh import refresh_marts
-from portal.telemetry.models import BatteryMetric, Event
+from portal.telemetry.models import ROW_CHANGES_KEPT, BatteryMetric, Event
 from tests.support.etl import PROSTHETIC_MART, USER_MART, assert_marts_equal_a_full_rebuild, mart_rows
 from tests.support.factories import (
     BatteryMetricFactory,
@@ -71,8 +73,8 @@ def test_a_tick_brings_every_kind_of_change_into_the_marts(tick_mode):
 
     # A late event for a month a year and more ago, a session crossing a month boundary, a
     # critical error, a payment moved between months, a new ticket, an edited prosthesis and
-    # subscription, a deleted customer, and telemetry deleted (the February session loses its end,
-    # February its battery reading).
+    # subscription, a deleted customer, telemetry moved in place (the February session starts in
+    # January now) and telemetry deleted (the session loses its end, February its battery reading).
     EventFactory(prosthetic_id=arm.pk, event_type="critical_error", occurred_at=utc(2024, 3, 31, 23))
     EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 4, 2, 7))
     EventFactory(prosthetic_id=arm.pk, event_type="power_off", occurred_at=utc(2024, 4, 2, 9))
@@ -86,12 +88,13 @@ def test_a_tick_brings_every_kind_of_change_into_the_marts(tick_mode):
     subscription.save()
     other.payments.all().delete()  # the CRM protects a customer's payments: they go first
     User.objects.filter(pk=other.pk).delete()
+    Event.objects.filter(prosthetic_id=arm.pk, event_type="power_on").update(occurred_at=utc(2024, 1, 30, 8))
     Event.objects.filter(prosthetic_id=arm.pk, event_type="power_off").delete()
     BatteryMetric.objects.filter(prosthetic_id=arm.pk).delete()
 
     second = tick()
 
-    assert {"2024-02", "2024-03", "2024-05"} <= set(second.months_recomputed)
+    assert {"2024-01", "2024-02", "2024-03", "2024-05"} <= set(second.months_recomputed)
     assert_marts_equal_a_full_rebuild(second.data_as_of)
 
 
@@ -165,7 +168,7 @@ def test_telemetry_deleted_at_the_source_leaves_the_marts(tick_mode):
     assert_marts_equal_a_full_rebuild(revised.data_as_of)
 
 
-def test_telemetry_changed_or_deleted_in_place_reaches_the_marts(change_feed):
+def test_telemetry_changed_or_deleted_in_place_reaches_the_marts(tick_mode):
     _owner, arm, _payment = customer_with_history()
     outage = EventFactory(prosthetic_id=arm.pk, event_type="critical_error", occurred_at=utc(2024, 3, 10))
     restart = EventFactory(prosthetic_id=arm.pk, event_type="power_on", occurred_at=utc(2024, 3, 12))
@@ -265,3 +268,49 @@ def test_the_refresh_task_keeps_embedded_clickhouse_running_between_ticks(tick_m
             keeper.stop_keeping_for_process()
     assert len(opened) == 1
     assert_marts_equal_a_full_rebuild(EtlRun.objects.latest("id").data_as_of)
+
+
+@pytest.fixture
+def watermark_mode(etl_clickhouse):
+    with override_settings(CHANGE_FEED_ENABLED=False):
+        yield
+
+
+def test_by_watermark_a_reading_updated_in_place_is_applied_once(watermark_mode):
+    _owner, arm, _payment = customer_with_history()
+    reading = BatteryMetricFactory(prosthetic_id=arm.pk, measured_at=utc(2024, 3, 11), current_ma=100)
+    tick()
+
+    reading.current_ma = 900  # its only change: same received_at, same row count
+    reading.save()
+    updated = tick()
+
+    assert updated.steps["extract_telemetry"]["tables"]["battery_metrics"]["revised"] == 1
+    assert "2024-03" in updated.months_recomputed
+    assert_marts_equal_a_full_rebuild(updated.data_as_of)
+
+    # The next tick re-reads the logged change (it is inside the overlap) and finds it applied.
+    EventFactory(prosthetic_id=arm.pk, event_type="grip", occurred_at=utc(2024, 6, 1))
+    later = tick()
+
+    assert later.steps["extract_telemetry"]["tables"]["battery_metrics"]["revised"] == 0
+    assert "2024-03" not in later.months_recomputed
+    assert_marts_equal_a_full_rebuild(later.data_as_of)
+
+
+def test_by_watermark_a_baseline_older_than_the_change_log_reads_telemetry_in_full(watermark_mode):
+    _owner, arm, _payment = customer_with_history()
+    baseline = tick()
+    # As if the last run were older than the log keeps: updates since may have been pruned.
+    stale = dict(baseline.watermarks)
+    for table in ("events", "battery_metrics"):
+        stale[f"{table}@changed"] = (timezone.now() - ROW_CHANGES_KEPT - dt.timedelta(days=2)).isoformat()
+    EtlRun.objects.filter(pk=baseline.pk).update(watermarks=stale)
+    EventFactory(prosthetic_id=arm.pk, event_type="grip", occurred_at=utc(2024, 6, 1))
+
+    run = tick()
+
+    tables = run.steps["extract_telemetry"]["tables"]  # a run copying only new rows writes 1 and 0
+    assert tables["events"]["written"] == Event.objects.count() > 1
+    assert tables["battery_metrics"]["written"] == BatteryMetric.objects.count() > 0
+    assert_marts_equal_a_full_rebuild(run.data_as_of)

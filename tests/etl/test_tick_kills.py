@@ -70,8 +70,7 @@ def a_customer():
 
 
 def changes(owner, arm, mode: str) -> list[Callable[[int], None]]:
-    """One change of each kind; ``n`` makes every application differ. Telemetry changed or
-    deleted in place reaches the marts through the change feed only."""
+    """One change of each kind; ``n`` makes every application differ."""
 
     def late_event(n):
         EventFactory(prosthetic_id=arm.pk, event_type="grip", occurred_at=utc(2024, 3, 1 + n % 27, 9))
@@ -104,9 +103,8 @@ def changes(owner, arm, mode: str) -> list[Callable[[int], None]]:
         event.save()
         Event.objects.filter(prosthetic_id=arm.pk).order_by("-id").first().delete()
 
-    revisions = [telemetry_revised] if mode == "logical" else []
     return [
-        *revisions,
+        telemetry_revised,
         late_event,
         payment_moved,
         critical_error,

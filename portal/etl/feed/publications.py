@@ -31,6 +31,8 @@ class SchemaChanged(RuntimeError):
 class Feed:
     alias: str  # the Django database alias of the source: "crm" or "telemetry"
     tables: tuple[str, ...]
+    # Read by watermark only: the source's log of rows updated in place (not published).
+    change_log: str | None = None
 
     @property
     def name(self) -> str:
@@ -39,7 +41,7 @@ class Feed:
 
 FEEDS = (
     Feed("crm", ("users", "prosthetics", "subscriptions", "payments", "support_tickets")),
-    Feed("telemetry", ("events", "battery_metrics")),
+    Feed("telemetry", ("events", "battery_metrics"), change_log="telemetry_row_changes"),
 )
 
 

@@ -6,8 +6,8 @@ rows already copied are skipped by id), so late telemetry is picked up whatever 
 ``occurred_at``. Each copied row is stamped with this run's id: rows stamped after the baseline are
 the ones whose months the transform recomputes, even when an earlier run died after copying them.
 A full run copies everything into ``*_next`` and swaps it in with ``EXCHANGE TABLES`` only when the
-copy is complete. A run reading the change feed's mirrors also applies rows updated or deleted in
-place (``telemetry_revisions.py``).
+copy is complete. Every run also applies rows updated or deleted in place since the baseline: from
+the change feed's mirrors, or from the source's change log and row count (``telemetry_revisions.py``).
 
 Rejected rows are kept with a reason (so they are counted once, by the run that read them) and left
 out of every metric:
@@ -23,6 +23,7 @@ out of every metric:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from clickhouse_connect.driver import Client
@@ -32,8 +33,11 @@ from portal.etl.session import etl_clickhouse
 from portal.etl.sources import SourceDatabase, telemetry
 from portal.etl.steps.extract_crm import capped_watermark
 from portal.etl.steps.telemetry_revisions import (
+    apply_logged_changes,
     apply_revisions,
+    changed_key,
     forget_covered_removals,
+    log_covers,
     remove_deleted_rows,
     version_key,
 )
@@ -137,28 +141,31 @@ TELEMETRY_TABLES = (
 def extract_telemetry(ctx: RunContext) -> dict:
     source = telemetry(mirrors=ctx.reads_mirrors)
     tables, rejected, watermarks = {}, {}, {}
-    by_watermark = not ctx.reads_mirrors and not ctx.is_full
     with source.visible():
         for table in TELEMETRY_TABLES:
+            since = _read_since(ctx, table)
+            incremental = since is not None and not ctx.reads_mirrors  # read by watermark
             # Counted before any row is read: a row added meanwhile has a later id.
-            incremental = by_watermark and ctx.watermark(table.name) is not None  # else a full copy
             counted = source.count_rows(table.name) if incremental else None
             # One lock per table: report reads get the embedded ClickHouse in between.
             with etl_clickhouse() as client:
                 forget_covered_removals(client, ctx, table)
                 revisions = apply_revisions(client, ctx, source, table)
+                updated = apply_logged_changes(client, ctx, source, table) if incremental else 0
                 # The mirrors' window already holds every new row: no scan by received_at.
-                read = None if revisions.complete else _extract_table(client, ctx, source, table)
+                read = None if revisions.complete else _extract_table(client, ctx, source, table, since)
                 deleted = remove_deleted_rows(client, ctx, source, table, counted)
                 loaded = _loaded_rows_by_reason(client, ctx, table)
                 watermarks[table.name] = _watermark(client, ctx, table)
             if revisions.watermark is not None:
                 watermarks[version_key(table.name)] = revisions.watermark
+            # Every run, whatever it read, has applied each update logged before it started.
+            watermarks[changed_key(table.name)] = ctx.started_at.isoformat()
             written = sum(loaded.values())
             tables[table.name] = {
                 "read": written if read is None else read,
                 "written": written,
-                "revised": revisions.revised + deleted,
+                "revised": revisions.revised + updated + deleted,
             }
             rejected.update({f"{table.name}.{reason}": n for reason, n in loaded.items() if reason})
     return {
@@ -170,12 +177,21 @@ def extract_telemetry(ctx: RunContext) -> dict:
     }
 
 
-def _extract_table(
-    client: Client, ctx: RunContext, source: SourceDatabase, table: TelemetryTable
-) -> int | None:
-    """Copies the new rows; returns how many source rows were read (None: all, a full copy)."""
-    params = {**ctx.parameters(), **source.parameters()}
+def _read_since(ctx: RunContext, table: TelemetryTable) -> dt.datetime | None:
+    """Where the run reads the table from by ``received_at`` (None: all of it, a full copy). A
+    source read by watermark must also have kept its change log since the baseline run."""
     since = ctx.watermark(table.name)
+    if since is not None and not ctx.reads_mirrors and not log_covers(ctx, table):
+        return None
+    return since
+
+
+def _extract_table(
+    client: Client, ctx: RunContext, source: SourceDatabase, table: TelemetryTable, since: dt.datetime | None
+) -> int | None:
+    """Copies the rows received after ``since`` (all of them for None, a full copy); returns how
+    many source rows were read (None: all)."""
+    params = {**ctx.parameters(), **source.parameters()}
     rows = f"SELECT * FROM {source.table(table.name)}"
     if since is not None:
         rows = source.rows_changed_since(table.name, "received_at", "since")
